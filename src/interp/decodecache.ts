@@ -1,0 +1,82 @@
+/**
+ * Decoded instructions cached per physical page (DESIGN principle 10): the
+ * interpreter decodes an instruction once and dispatches the cached Insn after.
+ * A page's cache is dropped when the page is written (PAGE_FLAGS bit 0 marks
+ * pages that have one). Instructions that cross a page end are not cached.
+ */
+import type { Cpu } from "../cpu/cpu.js";
+import { PAGE_FLAGS_BASE } from "../cpu/layout.js";
+import { Insn } from "../decode/insn.js";
+
+export const PAGE_DECODED = 1;
+
+class DecodedPage {
+  /** Index into insns per page offset, -1 when not decoded. */
+  readonly slot = new Int16Array(4096).fill(-1);
+  /** CS.D each slot was decoded with (1 = 32-bit). */
+  readonly code32 = new Uint8Array(4096);
+  readonly insns: Insn[] = [];
+}
+
+export class DecodeCache {
+  private readonly pages = new Map<number, DecodedPage>();
+  private lastFrame = -1;
+  private lastPage: DecodedPage | undefined;
+  hits = 0;
+  misses = 0;
+  invalidations = 0;
+
+  constructor(private readonly cpu: Cpu) {}
+
+  /** The cached instruction at physical address `pa` decoded with `code32`, if any. */
+  lookup(pa: number, code32: boolean): Insn | undefined {
+    const frame = pa >>> 12;
+    const page = frame === this.lastFrame ? this.lastPage : this.pages.get(frame);
+    if (!page) return undefined;
+    this.lastFrame = frame;
+    this.lastPage = page;
+    const off = pa & 0xfff;
+    const k = page.slot[off];
+    if (k < 0 || page.code32[off] !== (code32 ? 1 : 0)) return undefined;
+    this.hits++;
+    return page.insns[k];
+  }
+
+  /** Remember a copy of `insn`, decoded at `pa`; the caller checked it fits in the page. */
+  store(pa: number, code32: boolean, insn: Insn): Insn {
+    this.misses++;
+    const frame = pa >>> 12;
+    let page = this.pages.get(frame);
+    if (!page) {
+      page = new DecodedPage();
+      this.pages.set(frame, page);
+      this.cpu.u8[PAGE_FLAGS_BASE + frame] |= PAGE_DECODED;
+    }
+    const off = pa & 0xfff;
+    let k = page.slot[off];
+    if (k < 0) {
+      k = page.insns.length;
+      page.insns.push(new Insn());
+      page.slot[off] = k;
+    }
+    page.code32[off] = code32 ? 1 : 0;
+    const slot = page.insns[k];
+    slot.copyFrom(insn);
+    return slot;
+  }
+
+  /** Forget everything decoded from physical frame `frame`. */
+  invalidateFrame(frame: number): void {
+    if (!this.pages.delete(frame)) return;
+    this.invalidations++;
+    this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
+    if (frame === this.lastFrame) {
+      this.lastFrame = -1;
+      this.lastPage = undefined;
+    }
+  }
+
+  clear(): void {
+    for (const frame of [...this.pages.keys()]) this.invalidateFrame(frame);
+  }
+}

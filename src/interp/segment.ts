@@ -1,0 +1,3 @@
+import type { HandlerFactory } from "./registry.js";
+
+export const handlers: Record<string, HandlerFactory> = {};
