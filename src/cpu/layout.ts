@@ -61,6 +61,21 @@ export const PAGE_FLAGS_BASE = 0x10000;
 /** One byte per 4 KiB frame of a 4 GiB physical space. */
 export const PAGE_FLAGS_SIZE = 0x100000;
 
+/**
+ * Decoded descriptor shadows (system layer): the GDT's and the current LDT's
+ * entries in decoded form, invalidated by guest writes to the table pages.
+ */
+export const SHADOW_BASE = 0x110000;
+export const SHADOW_SIZE = 0xf0000;
+
+/** Software TLB and paging structures (system layer). */
+export const TLB_BASE = 0x200000;
+export const TLB_SIZE = 0xa00000;
+
+/** Reserved for the JIT (dispatcher state, region counters). */
+export const JIT_BASE = 0xc00000;
+export const JIT_SIZE = 0x400000;
+
 /** Guest RAM starts here; everything below is machine state. */
 export const RAM_BASE = 0x1000000;
 
