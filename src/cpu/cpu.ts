@@ -66,6 +66,11 @@ export class Cpu {
   a20Mask = -1;
   /** Called before a write lands in a physical page marked as holding code. */
   onCodeWrite: (pa: number, size: number) => void = () => {};
+  /**
+   * True while the CPU makes implicit supervisor accesses (descriptor tables, TSS,
+   * IDT): paging checks them as CPL 0 whatever the current CPL.
+   */
+  systemAccess = false;
   /** Set on a triple fault: the CPU stops until reset. */
   shutdown = false;
   /** Extra instructions a REP string may retire before returning to the run loop. */

@@ -48,6 +48,8 @@ export const CR_BASE = 0x0d0;
 export const CPL = 0x0e4;
 /** Non-zero while the CPU is halted (HLT) waiting for an interrupt. */
 export const HALTED = 0x0e8;
+/** Non-zero for one instruction after STI / MOV SS / POP SS: external interrupts and traps wait. */
+export const INTERRUPT_SHADOW = 0x0ec;
 /** Retired-instruction counter, a float64 (exact to 2^53). */
 export const ICOUNT = 0x0f0;
 /** DR0..DR7, 4 bytes each. */

@@ -4,7 +4,7 @@
  * this one, one instruction family each.
  */
 import { OPCODES } from "../isa/opcodes.js";
-import type { OpRow } from "../isa/row.js";
+import { OpClass, type OpRow } from "../isa/row.js";
 import type { Handler } from "./operands.js";
 import { handlers as alu } from "./alu.js";
 import { handlers as atomic } from "./atomic.js";
@@ -46,6 +46,14 @@ const FAMILIES: Record<string, Record<string, HandlerFactory>> = {
   system,
 };
 
+/** Privileged instructions (OpClass.PRIV) fault with #GP(0) outside CPL 0, V86 included. */
+function privileged(h: Handler): Handler {
+  return (c, i) => {
+    if (c.cpl !== 0) c.raiseGP(0);
+    h(c, i);
+  };
+}
+
 /** Rows whose exec names no handler; the registry test keeps this empty. */
 export const MISSING: string[] = [];
 
@@ -59,7 +67,8 @@ function build(): Handler[] {
       out.push((c) => c.raiseUD());
       continue;
     }
-    out.push(factory(row));
+    const handler = factory(row);
+    out.push(row.cls & OpClass.PRIV ? privileged(handler) : handler);
   }
   return out;
 }
