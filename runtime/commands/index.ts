@@ -4,4 +4,8 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-export const COMMANDS: Record<string, Command> = {};
+import { run } from "./run.js";
+
+export const COMMANDS: Record<string, Command> = {
+  run,
+};

@@ -1,0 +1,54 @@
+/**
+ * Strict command-line option parsing: every option is declared, unknown ones and
+ * missing or malformed values are one-line usage errors.
+ */
+import { UsageError } from "./errors.js";
+
+export interface OptionSpec {
+  /** Takes a value (`--mem 64`, `--mem=64`). */
+  value: boolean;
+}
+
+export interface ParsedArgs {
+  options: Map<string, string>;
+  positional: string[];
+}
+
+export function parseArgs(args: string[], specs: Record<string, OptionSpec>, maxPositional: number): ParsedArgs {
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k];
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      const spec = specs[name];
+      if (!spec) throw new UsageError(`unknown option '--${name}'`);
+      if (spec.value) {
+        const v = eq >= 0 ? a.slice(eq + 1) : args[++k];
+        if (v === undefined) throw new UsageError(`option '--${name}' needs a value`);
+        options.set(name, v);
+      } else {
+        if (eq >= 0) throw new UsageError(`option '--${name}' takes no value`);
+        options.set(name, "");
+      }
+    } else if (a.startsWith("-") && a !== "-") {
+      throw new UsageError(`unknown option '${a}'`);
+    } else {
+      positional.push(a);
+    }
+  }
+  if (positional.length > maxPositional) throw new UsageError(`unexpected argument '${positional[maxPositional]}'`);
+  return { options, positional };
+}
+
+/** An integer option (decimal or 0x hex) within [min, max]. */
+export function intOption(p: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const v = p.options.get(name);
+  if (v === undefined) return undefined;
+  const n = /^0x[0-9a-f]+$/i.test(v) ? parseInt(v, 16) : /^[0-9]+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`option '--${name}' must be an integer from ${min} to ${max} (got '${v}')`);
+  }
+  return n;
+}

@@ -1,0 +1,193 @@
+/**
+ * Multiboot (version 1) loader: finds the header, loads an ELF or an
+ * address-field image, builds the boot information (memory map, command line,
+ * modules) and leaves the CPU as the specification requires: 32-bit protected
+ * mode, flat segments, paging off, interrupts off, EAX = 0x2BADB002, EBX = info.
+ */
+import { ATTR_DB, ATTR_G, type Cpu, CR0_ET, CR0_PE } from "../cpu/cpu.js";
+import { IF, VM } from "../cpu/flags.js";
+import { RAM_BASE, Sreg } from "../cpu/layout.js";
+import { isElf, parseElf32 } from "./elf.js";
+import { BootError } from "./errors.js";
+
+export const MULTIBOOT_MAGIC = 0x1badb002;
+export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
+
+const FLAG_PAGE_ALIGN = 1 << 0;
+const FLAG_MEMORY_INFO = 1 << 1;
+const FLAG_VIDEO_MODE = 1 << 2;
+const FLAG_ADDRESS_FIELDS = 1 << 16;
+/** Required-feature bits this loader honours; any other bit in 0..15 must be refused. */
+const SUPPORTED_REQUIRED = FLAG_PAGE_ALIGN | FLAG_MEMORY_INFO | FLAG_VIDEO_MODE;
+
+/** Where the loader puts the boot information: conventional memory, below the EBDA. */
+const INFO_ADDR = 0x9000;
+const INFO_LIMIT = 0x9fc00;
+
+export interface MultibootHeader {
+  offset: number;
+  flags: number;
+}
+
+export interface BootModule {
+  data: Uint8Array;
+  cmdline: string;
+}
+
+export interface MultibootOptions {
+  cmdline?: string;
+  modules?: BootModule[];
+}
+
+export interface MultibootResult {
+  entry: number;
+  /** First free physical address after the image and modules. */
+  end: number;
+}
+
+/** The multiboot header, if the image has a valid one in its first 8 KiB. */
+export function findMultibootHeader(image: Uint8Array): MultibootHeader | undefined {
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const end = Math.min(8192, image.length) - 12;
+  for (let off = 0; off <= end; off += 4) {
+    if (dv.getUint32(off, true) !== MULTIBOOT_MAGIC) continue;
+    const flags = dv.getUint32(off + 4, true);
+    const checksum = dv.getUint32(off + 8, true);
+    if (((MULTIBOOT_MAGIC + flags + checksum) | 0) !== 0) continue;
+    return { offset: off, flags };
+  }
+  return undefined;
+}
+
+function copyIn(cpu: Cpu, pa: number, data: Uint8Array, what: string): void {
+  checkFits(cpu, pa, data.length, what);
+  cpu.u8.set(data, RAM_BASE + pa);
+}
+
+function zeroFill(cpu: Cpu, pa: number, n: number, what: string): void {
+  checkFits(cpu, pa, n, what);
+  cpu.u8.fill(0, RAM_BASE + pa, RAM_BASE + pa + n);
+}
+
+function checkFits(cpu: Cpu, pa: number, n: number, what: string): void {
+  if (pa < 0x1000 || pa + n > cpu.ramBytes) {
+    const mib = cpu.ramBytes / (1 << 20);
+    throw new BootError(`${what} at 0x${pa.toString(16)}..0x${(pa + n).toString(16)} does not fit in guest RAM (${mib} MiB)`);
+  }
+}
+
+/** Load `image` and prepare the CPU to enter it. */
+export function loadMultiboot(cpu: Cpu, image: Uint8Array, opts: MultibootOptions = {}): MultibootResult {
+  const hdr = findMultibootHeader(image);
+  if (!hdr) throw new BootError("not a multiboot image: no valid multiboot header in the first 8 KiB");
+  const unsupported = hdr.flags & 0xffff & ~SUPPORTED_REQUIRED;
+  if (unsupported) throw new BootError(`unsupported multiboot image: required feature flags 0x${unsupported.toString(16)}`);
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  let entry: number;
+  let end = 0;
+  if (hdr.flags & FLAG_ADDRESS_FIELDS) {
+    if (hdr.offset + 32 > image.length) throw new BootError("truncated multiboot image: address fields cut off");
+    const headerAddr = dv.getUint32(hdr.offset + 12, true);
+    const loadAddr = dv.getUint32(hdr.offset + 16, true);
+    const loadEnd = dv.getUint32(hdr.offset + 20, true);
+    const bssEnd = dv.getUint32(hdr.offset + 24, true);
+    entry = dv.getUint32(hdr.offset + 28, true);
+    const fileStart = hdr.offset - (headerAddr - loadAddr);
+    if (headerAddr < loadAddr || fileStart < 0) throw new BootError("malformed multiboot image: header_addr below load_addr");
+    const length = loadEnd === 0 ? image.length - fileStart : loadEnd - loadAddr;
+    if (length < 0 || fileStart + length > image.length) throw new BootError("truncated multiboot image: load_end_addr past the end of the file");
+    copyIn(cpu, loadAddr, image.subarray(fileStart, fileStart + length), "image");
+    end = loadAddr + length;
+    if (bssEnd > end) {
+      zeroFill(cpu, end, bssEnd - end, "bss");
+      end = bssEnd;
+    }
+  } else {
+    if (!isElf(image)) throw new BootError("multiboot image is neither ELF nor has address fields (flag 16)");
+    const elf = parseElf32(image);
+    for (const s of elf.segments) {
+      copyIn(cpu, s.paddr, image.subarray(s.fileOffset, s.fileOffset + s.fileSize), "ELF segment");
+      zeroFill(cpu, s.paddr + s.fileSize, s.memSize - s.fileSize, "ELF bss");
+      end = Math.max(end, s.paddr + s.memSize);
+    }
+    entry = elf.entry;
+  }
+  end = writeBootInfo(cpu, (end + 0xfff) & ~0xfff, opts);
+  enterProtectedMode(cpu, entry);
+  return { entry, end };
+}
+
+/** The multiboot information structure, memory map, command line and modules. */
+function writeBootInfo(cpu: Cpu, freeStart: number, opts: MultibootOptions): number {
+  const info = new DataView(cpu.memory.buffer, RAM_BASE + INFO_ADDR, INFO_LIMIT - INFO_ADDR);
+  new Uint8Array(cpu.memory.buffer, RAM_BASE + INFO_ADDR, 0x1000).fill(0);
+  const ram = cpu.ramBytes;
+  let cursor = 0x80; // bytes after the 0x58-byte info structure
+  let flags = 0x1 | 0x40; // mem_lower/upper, mmap
+  info.setUint32(4, 639, true);
+  info.setUint32(8, Math.max(0, ram - 0x100000) >>> 10, true);
+  const map: [number, number, number][] = [
+    [0, 0x9fc00, 1],
+    [0x9fc00, 0x400, 2],
+    [0xf0000, 0x10000, 2],
+    [0x100000, Math.max(0, ram - 0x100000), 1],
+  ];
+  const mmapStart = cursor;
+  for (const [base, len, type] of map) {
+    info.setUint32(cursor, 20, true);
+    info.setUint32(cursor + 4, base, true);
+    info.setUint32(cursor + 8, 0, true);
+    info.setUint32(cursor + 12, len, true);
+    info.setUint32(cursor + 16, 0, true);
+    info.setUint32(cursor + 20, type, true);
+    cursor += 24;
+  }
+  info.setUint32(44, map.length * 24, true);
+  info.setUint32(48, INFO_ADDR + mmapStart, true);
+  const putString = (s: string): number => {
+    const bytes = new TextEncoder().encode(s);
+    if (INFO_ADDR + cursor + bytes.length + 1 > INFO_LIMIT) throw new BootError("command line too long");
+    const at = INFO_ADDR + cursor;
+    cpu.u8.set(bytes, RAM_BASE + at);
+    cpu.u8[RAM_BASE + at + bytes.length] = 0;
+    cursor += bytes.length + 1;
+    return at;
+  };
+  if (opts.cmdline !== undefined) {
+    flags |= 0x4;
+    info.setUint32(16, putString(opts.cmdline), true);
+  }
+  let free = freeStart;
+  const mods = opts.modules ?? [];
+  if (mods.length) {
+    flags |= 0x8;
+    cursor = (cursor + 15) & ~15;
+    const table = cursor;
+    cursor += mods.length * 16;
+    info.setUint32(20, mods.length, true);
+    info.setUint32(24, INFO_ADDR + table, true);
+    mods.forEach((m, k) => {
+      copyIn(cpu, free, m.data, `module ${k}`);
+      info.setUint32(table + k * 16, free, true);
+      info.setUint32(table + k * 16 + 4, free + m.data.length, true);
+      info.setUint32(table + k * 16 + 8, putString(m.cmdline), true);
+      free = (free + m.data.length + 0xfff) & ~0xfff;
+    });
+  }
+  info.setUint32(0, flags, true);
+  return free;
+}
+
+function enterProtectedMode(cpu: Cpu, entry: number): void {
+  const code = 0x9b | ATTR_DB | ATTR_G;
+  const data = 0x93 | ATTR_DB | ATTR_G;
+  cpu.setSegmentCache(Sreg.CS, 0x08, 0, -1, code);
+  for (const s of [Sreg.ES, Sreg.SS, Sreg.DS, Sreg.FS, Sreg.GS]) cpu.setSegmentCache(s, 0x10, 0, -1, data);
+  cpu.cr0 = CR0_PE | CR0_ET;
+  cpu.cpl = 0;
+  cpu.setEflagsMasked(0, IF | VM);
+  cpu.a20Mask = -1;
+  cpu.setReg32(0, MULTIBOOT_BOOTLOADER_MAGIC);
+  cpu.setReg32(3, INFO_ADDR);
+  cpu.eip = entry;
+}
