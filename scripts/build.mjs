@@ -5,6 +5,7 @@ const entryPoints = {
   cli: "runtime/cli.ts",
   index: "runtime/index.ts",
   conformance: "test/conformance/main.ts",
+  "linux-guest": "scripts/linux-guest.ts",
 };
 
 await build({
