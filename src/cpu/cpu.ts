@@ -10,6 +10,15 @@ import * as F from "./flags.js";
 import { LazyOp } from "./flags.js";
 import * as L from "./layout.js";
 import { Sreg } from "./layout.js";
+import {
+  flushTlb,
+  NEED_SUPER_READ,
+  NEED_SUPER_WRITE,
+  NEED_SUPER_WRITE_WP,
+  NEED_USER_READ,
+  NEED_USER_WRITE,
+  translateSlow,
+} from "./paging.js";
 
 const EIP_I = L.EIP >> 2;
 const EFLAGS_I = L.EFLAGS >> 2;
@@ -26,6 +35,7 @@ const SEG_ATTR_I = L.SEG_ATTR >> 2;
 const CR_I = L.CR_BASE >> 2;
 const CPL_I = L.CPL >> 2;
 const ICOUNT_F = L.ICOUNT >> 3;
+const TLB_I = L.TLB_ENTRIES >> 2;
 
 /** Segment attribute bits (descriptor bits 40..55 shifted down by 8). */
 export const ATTR_ACCESSED = 0x01;
@@ -62,7 +72,10 @@ export class Cpu {
   readonly f64: Float64Array;
   ports: PortBus;
   mmio: MemoryBus;
-  /** 0xFFFFFFFF with A20 enabled, 0xFFEFFFFF with it masked. */
+  /**
+   * 0xFFFFFFFF with A20 enabled, 0xFFEFFFFF with it masked. TLB entries carry it:
+   * change it through setA20 (paging.ts) once paging may be on.
+   */
   a20Mask = -1;
   /** Called before a write lands in a physical page marked as holding code. */
   onCodeWrite: (pa: number, size: number) => void = () => {};
@@ -114,6 +127,7 @@ export class Cpu {
     this.i32[(L.TR_ATTR >> 2)] = 0x8b;
     this.i32[(L.DR_BASE >> 2) + 6] = 0xffff0ff0 | 0;
     this.i32[(L.DR_BASE >> 2) + 7] = 0x400;
+    flushTlb(this, true);
   }
 
   // ---- registers -------------------------------------------------------
@@ -484,9 +498,27 @@ export class Cpu {
 
   // ---- linear memory -----------------------------------------------------
 
-  /** Linear to physical. Paging (CR0.PG) is the system layer's; here: A20 masking. */
-  translate(la: number, _write: boolean): number {
-    return la & this.a20Mask;
+  /**
+   * Linear to physical. With CR0.PG the TLB (layout.ts) answers, the page walk in
+   * paging.ts on a miss, raising #PF; without it the A20 mask is all there is.
+   */
+  translate(la: number, write: boolean): number {
+    const i = this.i32;
+    const cr0 = i[CR_I];
+    if (cr0 >= 0) return la & this.a20Mask;
+    const user = i[CPL_I] === 3 && !this.systemAccess;
+    const need = write
+      ? user
+        ? NEED_USER_WRITE
+        : cr0 & CR0_WP
+          ? NEED_SUPER_WRITE_WP
+          : NEED_SUPER_WRITE
+      : user
+        ? NEED_USER_READ
+        : NEED_SUPER_READ;
+    const e = i[TLB_I + (la >>> 12)];
+    if ((e & need) === need) return (e & ~0xfff) | (la & 0xfff);
+    return translateSlow(this, la, write, user);
   }
 
   readLin8(la: number): number {
@@ -517,7 +549,7 @@ export class Cpu {
   writeLin32(la: number, v: number): void {
     if ((la & 0xfff) > 0xffc) {
       const p0 = this.translate(la, true);
-      const p1 = this.translate((la & ~0xfff) + 0x1000, true);
+      const p1 = this.translate(((la & ~0xfff) + 0x1000) | 0, true);
       const n0 = 0x1000 - (la & 0xfff);
       for (let k = 0; k < 4; k++) this.writePhys8(k < n0 ? p0 + k : p1 + k - n0, v >> (8 * k));
       return;
@@ -532,10 +564,13 @@ export class Cpu {
     else if (size === 16) this.writeLin16(la, v);
     else this.writeLin8(la, v);
   }
-  /** Check that a write of `size` bytes at `la` would succeed, without writing. */
+  /**
+   * Check that a write of `size` bytes at `la` would succeed, without writing. The
+   * second page is probed at its first byte, the CR2 a fault there reports.
+   */
   probeWrite(la: number, size: number): void {
     this.translate(la, true);
-    if (((la & 0xfff) + size - 1) >>> 12) this.translate(la + size - 1, true);
+    if (((la & 0xfff) + size - 1) >>> 12) this.translate(((la & ~0xfff) + 0x1000) | 0, true);
   }
 
   // ---- segment-relative memory ------------------------------------------

@@ -52,6 +52,8 @@ export const HALTED = 0x0e8;
 export const INTERRUPT_SHADOW = 0x0ec;
 /** Retired-instruction counter, a float64 (exact to 2^53). */
 export const ICOUNT = 0x0f0;
+/** Instruction slots skipped while halted (float64): virtual time = ICOUNT + IDLE_SLOTS. */
+export const IDLE_SLOTS = 0x0f8;
 /** DR0..DR7, 4 bytes each. */
 export const DR_BASE = 0x100;
 /** x87 state (control/status/tag words, 8 registers) for the system layer. */
@@ -70,9 +72,58 @@ export const PAGE_FLAGS_SIZE = 0x100000;
 export const SHADOW_BASE = 0x110000;
 export const SHADOW_SIZE = 0xf0000;
 
-/** Software TLB and paging structures (system layer). */
+/**
+ * Software TLB (src/cpu/paging.ts), used while CR0.PG = 1. Compiled code does the
+ * same lookup inline:
+ *
+ *   entry = i32[(TLB_ENTRIES >> 2) + (la >>> 12)]
+ *   if ((entry & need) === need) pa = (entry & ~0xfff) | (la & 0xfff)
+ *   else call the slow path (page walk, A/D updates, #PF)
+ *
+ * One int32 entry per 4 KiB linear page; 0 = no translation cached. Bits 31..12 hold
+ * the physical frame (A20 mask already applied); the low bits reuse the page-table
+ * bit positions:
+ *
+ *   TLB_P   (0x001) valid
+ *   TLB_RW  (0x002) writable: R/W of the PDE AND R/W of the PTE
+ *   TLB_US  (0x004) user-accessible: U/S of the PDE AND U/S of the PTE
+ *   TLB_D   (0x040) the dirty bit is already set in the guest's entry; while clear a
+ *                   write takes the slow path, which sets it
+ *   TLB_PS  (0x080) derived from a 4 MiB page (INVLPG then drops the whole 4 MiB)
+ *   TLB_G   (0x100) global (G bit with CR4.PGE): survives CR3 loads
+ *   TLB_RAM (0x200) the frame is guest RAM, so u8[RAM_BASE + pa] is the byte; MMIO
+ *                   frames lack it. The interpreter ignores it (readPhys/writePhys
+ *                   route MMIO); compiled code adds it to `need`
+ *   bits 10..11     zero outside flushTlb (bit 11 marks entries it keeps)
+ *
+ * `need` is built per access from the mode, never stored in entries:
+ *   read:  P, plus US for a user access
+ *   write: P | D, plus US | RW for a user access, plus RW for a supervisor access
+ *          when CR0.WP = 1
+ * A user access is CPL 3 outside implicit system accesses. Code fetches are reads.
+ *
+ * Flushing walks a list of the linear page numbers filled since the last flush
+ * instead of the 1M entries; an INVLPG'd page may stay listed with a 0 entry.
+ */
 export const TLB_BASE = 0x200000;
 export const TLB_SIZE = 0xa00000;
+/** 1M int32 entries, indexed by linear page number. */
+export const TLB_ENTRIES = TLB_BASE;
+/** int32: how many linear page numbers TLB_LIST holds. */
+export const TLB_COUNT = TLB_BASE + 0x400000;
+/** One byte per 4 MiB of linear space: non-zero when entries from a 4 MiB page may be cached there. */
+export const TLB_LARGE = TLB_BASE + 0x400400;
+/** int32 linear page numbers of filled entries, up to TLB_LIST_CAPACITY. */
+export const TLB_LIST = TLB_BASE + 0x401000;
+export const TLB_LIST_CAPACITY = 0x100000;
+
+export const TLB_P = 0x001;
+export const TLB_RW = 0x002;
+export const TLB_US = 0x004;
+export const TLB_D = 0x040;
+export const TLB_PS = 0x080;
+export const TLB_G = 0x100;
+export const TLB_RAM = 0x200;
 
 /** Reserved for the JIT (dispatcher state, region counters). */
 export const JIT_BASE = 0xc00000;
