@@ -31,6 +31,7 @@ class Counter {
   /** OUT level for modes that are not a function of time (before a count is loaded). */
   idleOut = true;
 
+  /** Ticks since counting started; negative before the first tick or while waiting. */
   private elapsed(tick: number): number {
     return this.start < 0 ? -1 : tick - this.start;
   }
@@ -77,8 +78,9 @@ class Counter {
 
   /** First tick > `tick` at which OUT rises, or Infinity. */
   nextRise(tick: number): number {
-    const e = this.elapsed(tick);
-    if (e < 0) return Infinity;
+    if (this.start < 0) return Infinity;
+    // Before the first tick, edges are computed from the start of counting.
+    const e = Math.max(0, tick - this.start);
     const n = this.reload;
     switch (this.mode) {
       case 0:
