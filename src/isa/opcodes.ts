@@ -107,12 +107,27 @@ const TABLE = `
 89|MOV|Ev,Gv|||86|mov.mov
 8A|MOV|Gb,Eb|||86|mov.mov
 8B|MOV|Gv,Ev|||86|mov.mov
-8C|MOV|Rv/Mw,Sw|||86|segment.movfrom
+8C/0|MOV|Rv/Mw,Sw|||86|segment.movfrom
+8C/1|MOV|Rv/Mw,Sw|||86|segment.movfrom
+8C/2|MOV|Rv/Mw,Sw|||86|segment.movfrom
+8C/3|MOV|Rv/Mw,Sw|||86|segment.movfrom
+8C/4|MOV|Rv/Mw,Sw|||386|segment.movfrom
+8C/5|MOV|Rv/Mw,Sw|||386|segment.movfrom
 8D.m|LEA|Gv,M|||86|mov.lea
-8E|MOV|Sw,Ew||S|86|segment.movto
+8E/0|MOV|Sw,Ew||S|86|segment.movto
+8E/2|MOV|Sw,Ew||SE|86|segment.movto
+8E/3|MOV|Sw,Ew||S|86|segment.movto
+8E/4|MOV|Sw,Ew||S|386|segment.movto
+8E/5|MOV|Sw,Ew||S|386|segment.movto
 8F/0|POP|Ev|||86|stack.pop
 90|NOP||||86|misc.nop
-91+|XCHG|Zv,eAX|||86|mov.xchg
+91|XCHG|Zv,eAX|||86|mov.xchg
+92|XCHG|Zv,eAX|||86|mov.xchg
+93|XCHG|Zv,eAX|||86|mov.xchg
+94|XCHG|Zv,eAX|||86|mov.xchg
+95|XCHG|Zv,eAX|||86|mov.xchg
+96|XCHG|Zv,eAX|||86|mov.xchg
+97|XCHG|Zv,eAX|||86|mov.xchg
 98|CBW/CWDE||||86|mov.cbw
 99|CWD/CDQ||||86|mov.cwd
 9A|CALL|Ap||SBE|86|control.callf
@@ -342,11 +357,11 @@ DB/0.r|FCMOVNB|ST,STi|r:c|F|686|fpu.cmov
 DB/1.r|FCMOVNE|ST,STi|r:z|F|686|fpu.cmov
 DB/2.r|FCMOVNBE|ST,STi|r:cz|F|686|fpu.cmov
 DB/3.r|FCMOVNU|ST,STi|r:p|F|686|fpu.cmov
-DB/4:0|FENI|||F|fpu|fpu.nop
-DB/4:1|FDISI|||F|fpu|fpu.nop
+DB/4:0|FNENI|||F|fpu|fpu.nop
+DB/4:1|FNDISI|||F|fpu|fpu.nop
 DB/4:2|FNCLEX|||F|fpu|fpu.clex
 DB/4:3|FNINIT|||F|fpu|fpu.init
-DB/4:4|FSETPM|||F|fpu|fpu.nop
+DB/4:4|FNSETPM|||F|fpu|fpu.nop
 DB/5.r|FUCOMI|ST,STi|w:oszapc|F|686|fpu.comi
 DB/6.r|FCOMI|ST,STi|w:oszapc|F|686|fpu.comi
 DC/0.m|FADD|Mq||F|fpu|fpu.arith
@@ -401,8 +416,8 @@ DF/5.r|FUCOMIP|ST,STi|w:oszapc|F|686|fpu.comi
 DF/6.r|FCOMIP|ST,STi|w:oszapc|F|686|fpu.comi
 `;
 
-/** Operand codes that imply a ModRM byte. */
-const MODRM_OPERAND = /^(E|G|M|R|S|C|D)|^STi$/;
+/** Operand codes that imply a ModRM byte (a size letter or bare M; not fixed registers such as DX, ES). */
+const MODRM_OPERAND = /^[EGMRSCD]([a-z]|$)|^STi$/;
 
 function parseFlags(spec: string): [number, number, number] {
   let r = 0;
