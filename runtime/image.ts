@@ -1,26 +1,68 @@
-/** Reading a guest image from disk and telling what kind it is. */
+/** Reading a guest image from disk, telling what kind it is, and booting it. */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { findMultibootHeader } from "../src/boot/multiboot.js";
+import { BootError } from "../src/boot/errors.js";
+import { isBzImage, loadLinux } from "../src/boot/linux.js";
+import { findMultibootHeader, loadMultiboot } from "../src/boot/multiboot.js";
+import { isRomImage, loadRom } from "../src/boot/rom.js";
 import { UsageError } from "./errors.js";
+import type { Machine } from "./machine.js";
 
-export type ImageKind = "multiboot";
+export type ImageKind = "multiboot" | "bzimage" | "rom";
 
 /** The built-in guest `jit386 run` starts when no image is given. */
 export const DEFAULT_GUEST = fileURLToPath(new URL("../guests/default/default.bin", import.meta.url));
 
-export function readImage(path: string): Uint8Array {
+export function readImage(path: string, what = "image"): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(code ?? e);
-    throw new UsageError(`cannot read '${path}': ${why}`);
+    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
   }
 }
 
 export function detectImage(path: string, image: Uint8Array): ImageKind {
   if (image.length === 0) throw new UsageError(`'${path}' is empty`);
   if (findMultibootHeader(image)) return "multiboot";
-  throw new UsageError(`'${path}' is not a guest image jit386 can boot (no multiboot header)`);
+  if (isBzImage(image)) return "bzimage";
+  if (image.length >= 0x202 && image[0x1fe] === 0x55 && image[0x1ff] === 0xaa && image[0x202] === 0x48) {
+    // Looks like a Linux boot sector with a damaged or cut-off header.
+    throw new UsageError(`'${path}': truncated bzImage`);
+  }
+  if (isRomImage(image)) return "rom";
+  throw new UsageError(`'${path}' is not a guest image jit386 can boot (not multiboot, not a Linux bzImage, not a ROM image)`);
+}
+
+export interface BootOptions {
+  cmdline?: string;
+  initrd?: Uint8Array;
+}
+
+/** Load `image` into `m` and arrange for the same boot to be repeated on a reboot. */
+export function bootImage(m: Machine, path: string, image: Uint8Array, opts: BootOptions = {}): ImageKind {
+  const kind = detectImage(path, image);
+  if (opts.initrd && kind !== "bzimage") throw new UsageError("--initrd needs a Linux bzImage");
+  const load = () => {
+    switch (kind) {
+      case "multiboot":
+        loadMultiboot(m.cpu, image, { cmdline: opts.cmdline ?? path });
+        break;
+      case "bzimage":
+        loadLinux(m.cpu, image, { cmdline: opts.cmdline ?? "", initrd: opts.initrd });
+        break;
+      case "rom":
+        loadRom(m.cpu, image);
+        break;
+    }
+  };
+  try {
+    load();
+  } catch (e) {
+    if (e instanceof BootError) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
+  }
+  m.rebootHandler = load;
+  return kind;
 }

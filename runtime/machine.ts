@@ -1,29 +1,46 @@
 /**
- * A whole machine: CPU, engine, port bus and devices, with a run loop that yields
- * to the event loop. This is the embedding API's core (`createMachine`).
+ * A whole PC: CPU, engine, port bus and devices on virtual time, with a run loop
+ * that yields to the event loop. This is the embedding API's core
+ * (`createMachine`).
  */
 import { Cpu } from "../src/cpu/cpu.js";
+import { IF } from "../src/cpu/flags.js";
 import { RAM_BASE } from "../src/cpu/layout.js";
+import { setA20 } from "../src/cpu/paging.js";
+import { DEFAULT_IPS, VirtualClock } from "../src/devices/clock.js";
 import { DebugConsole } from "../src/devices/debugcon.js";
 import { ExitPort } from "../src/devices/exitport.js";
+import { I8042 } from "../src/devices/i8042.js";
+import { PciHost } from "../src/devices/pci.js";
+import { DualPic } from "../src/devices/pic8259.js";
+import { Pit8254 } from "../src/devices/pit8254.js";
+import { Port92 } from "../src/devices/port92.js";
 import { IoPortBus } from "../src/devices/portbus.js";
+import { PostCodePort } from "../src/devices/post.js";
+import { Rtc146818 } from "../src/devices/rtc.js";
 import { Uart16550 } from "../src/devices/uart16550.js";
 import { Interpreter } from "../src/interp/interpreter.js";
 
 export interface MachineOptions {
   /** Guest RAM in MiB (default 64). */
   memMiB?: number;
-  /** Receives every byte the guest transmits on COM1. */
-  serial?: (byte: number) => void;
+  /** Virtual instruction slots per second (default DEFAULT_IPS). */
+  ips?: number;
+  /** RTC start time; default a fixed date, so runs are deterministic. */
+  startTime?: Date;
+  /** Restart the guest on a guest-initiated reset instead of ending the run. */
+  reboot?: boolean;
 }
 
 export type StopReason =
   /** The guest wrote the exit port. */
   | "exit"
-  /** HLT with nothing that could wake the CPU. */
+  /** HLT with interrupts off, or with nothing left that could wake the CPU. */
   | "halt"
   /** Triple fault. */
   | "shutdown"
+  /** The guest reset the machine (keyboard controller, port 0x92) and reboot is off. */
+  | "reset"
   /** The instruction limit was reached. */
   | "limit"
   /** stop() was called. */
@@ -37,34 +54,93 @@ export interface RunResult {
 }
 
 export interface MachineEvents {
+  serial: (byte: number) => void;
   debugcon: (byte: number) => void;
+  post: (code: number) => void;
+  reset: (cause: "triple-fault" | "guest") => void;
   halt: () => void;
-  shutdown: () => void;
 }
 
 type Listeners = { [K in keyof MachineEvents]: MachineEvents[K][] };
 
 /** Instructions per slice between checks of stop requests and event-loop yields. */
 const SLICE = 1 << 20;
+const RTC_DEFAULT_START = new Date(Date.UTC(2026, 0, 1));
 
 export class Machine {
   readonly cpu: Cpu;
   readonly interpreter: Interpreter;
   readonly ports = new IoPortBus();
+  readonly clock: VirtualClock;
+  readonly pic = new DualPic();
+  readonly pit: Pit8254;
+  readonly rtc: Rtc146818;
+  readonly kbc: I8042;
   readonly com1: Uart16550;
-  private readonly listeners: Listeners = { debugcon: [], halt: [], shutdown: [] };
+  readonly com2: Uart16550;
+  private readonly listeners: Listeners = { serial: [], debugcon: [], post: [], reset: [], halt: [] };
   private exitStatus: number | undefined;
   private stopRequested = false;
+  private resetRequested = false;
+  /** INTR from the PIC, kept current by the PIC's change callback. */
+  private intr = false;
+  /** Re-runs the loader after a reset when rebooting (set by the boot code). */
+  rebootHandler: (() => void) | undefined;
+  readonly reboot: boolean;
 
   constructor(opts: MachineOptions = {}) {
     const mib = opts.memMiB ?? 64;
-    this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 });
-    this.cpu.ports = this.ports;
-    this.interpreter = new Interpreter(this.cpu);
-    this.ports.register(0xe9, 1, new DebugConsole((b) => this.emit("debugcon", b)));
-    this.ports.register(0xf4, 1, new ExitPort((status) => this.requestExit(status)));
-    this.com1 = new Uart16550(0x3f8, opts.serial ?? (() => {}), () => {});
-    this.ports.register(0x3f8, 8, this.com1);
+    this.reboot = opts.reboot ?? false;
+    const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
+    cpu.ports = this.ports;
+    this.interpreter = new Interpreter(cpu);
+    this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS);
+    const ports = this.ports;
+
+    this.pic.onChange = () => {
+      this.intr = this.pic.interruptPending;
+    };
+    ports.register(0x20, 2, this.pic);
+    ports.register(0xa0, 2, this.pic);
+
+    this.pit = new Pit8254(this.clock, () => this.pic.pulseIrq(0));
+    this.clock.add(this.pit);
+    ports.register(0x40, 4, this.pit);
+    ports.register(0x61, 1, this.pit);
+
+    this.rtc = new Rtc146818(this.clock, (l) => this.pic.setIrq(8, l), {
+      ramBytes: cpu.ramBytes,
+      startTime: opts.startTime ?? RTC_DEFAULT_START,
+    });
+    this.clock.add(this.rtc);
+    ports.register(0x70, 2, this.rtc);
+
+    let port92: Port92 | undefined;
+    const updateA20 = () => setA20(cpu, this.kbc.a20 || (port92?.a20 ?? false));
+    const guestReset = () => this.requestReset();
+    this.kbc = new I8042({
+      setIrq1: (l) => this.pic.setIrq(1, l),
+      setIrq12: (l) => this.pic.setIrq(12, l),
+      setA20: updateA20,
+      reset: guestReset,
+    });
+    ports.register(0x60, 1, this.kbc);
+    ports.register(0x64, 1, this.kbc);
+    port92 = new Port92(updateA20, guestReset);
+    ports.register(0x92, 1, port92);
+
+    const pci = new PciHost();
+    ports.register(0xcf8, 1, pci.addressPort);
+    ports.register(0xcfc, 4, pci.dataPort);
+
+    ports.register(0x80, 1, new PostCodePort((code) => this.emit("post", code)));
+    ports.register(0xe9, 1, new DebugConsole((b) => this.emit("debugcon", b)));
+    ports.register(0xf4, 1, new ExitPort((status) => (this.exitStatus = status)));
+
+    this.com1 = new Uart16550(0x3f8, (b) => this.emit("serial", b), (l) => this.pic.setIrq(4, l));
+    ports.register(0x3f8, 8, this.com1);
+    this.com2 = new Uart16550(0x2f8, () => {}, (l) => this.pic.setIrq(3, l));
+    ports.register(0x2f8, 8, this.com2);
   }
 
   on<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
@@ -75,16 +151,22 @@ export class Machine {
     for (const fn of this.listeners[event]) (fn as (...a: Parameters<MachineEvents[K]>) => void)(...args);
   }
 
-  private requestExit(status: number): void {
-    this.exitStatus = status;
+  private requestReset(): void {
+    this.resetRequested = true;
   }
 
   get instructionCount(): number {
     return this.cpu.icount;
   }
 
+  /** Bytes typed into COM1 (the host side of the serial console). */
+  sendSerial(data: Uint8Array | string): number {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    return this.com1.receive(bytes);
+  }
+
   readMemory(pa: number, length: number): Uint8Array {
-    if (pa < 0 || pa + length > this.cpu.ramBytes) throw new RangeError("readMemory outside guest RAM");
+    if (pa < 0 || length < 0 || pa + length > this.cpu.ramBytes) throw new RangeError("readMemory outside guest RAM");
     return this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
   }
 
@@ -116,25 +198,58 @@ export class Machine {
     }
   }
 
+  /** Run at most SLICE instructions; a result when the run is over. */
   private slice(start: number, maxInstructions: number): RunResult | undefined {
     const c = this.cpu;
     const it = this.interpreter;
-    const budget = Math.min(SLICE, start + maxInstructions - c.icount);
-    const end = c.icount + budget;
-    while (c.icount < end && !it.halted && !c.shutdown && this.exitStatus === undefined && !this.stopRequested) it.step();
+    const clock = this.clock;
+    const limit = start + maxInstructions;
+    const sliceEnd = Math.min(c.icount + SLICE, limit);
+    while (c.icount < sliceEnd) {
+      clock.runDue();
+      if (this.intr && c.eflagsRaw & IF && it.interrupt(this.pic.acknowledge())) continue;
+      if (it.halted) {
+        const deadline = clock.deadline();
+        // HLT with interrupts off (or nothing that will ever interrupt) is the end of the run.
+        if (!(c.eflagsRaw & IF) || deadline === Infinity) {
+          this.emit("halt");
+          return { reason: "halt", instructions: c.icount - start };
+        }
+        clock.skipTo(deadline);
+        continue;
+      }
+      // Run to the next device deadline, stopping early if an interrupt becomes deliverable
+      // or the guest asked for something the loop must handle.
+      const target = Math.min(sliceEnd, c.icount + Math.max(1, clock.deadline() - clock.now()));
+      while (c.icount < target) {
+        it.step();
+        if ((this.intr && c.eflagsRaw & IF) || it.halted || c.shutdown || this.exitStatus !== undefined || this.resetRequested) break;
+      }
+      const r = this.checkStop(start);
+      if (r) return r;
+    }
+    const r = this.checkStop(start);
+    if (r) return r;
+    if (c.icount >= limit) return { reason: "limit", instructions: c.icount - start };
+    return undefined;
+  }
+
+  private checkStop(start: number): RunResult | undefined {
+    const c = this.cpu;
     const instructions = c.icount - start;
     if (this.exitStatus !== undefined) return { reason: "exit", exitStatus: this.exitStatus, instructions };
-    if (c.shutdown) {
-      this.emit("shutdown");
-      return { reason: "shutdown", instructions };
-    }
-    if (it.halted) {
-      // Without interrupt sources nothing can wake a halted CPU, whatever IF says.
-      this.emit("halt");
-      return { reason: "halt", instructions };
+    if (c.shutdown || this.resetRequested) {
+      const cause = c.shutdown ? "triple-fault" : "guest";
+      this.emit("reset", cause);
+      this.resetRequested = false;
+      if (this.reboot && this.rebootHandler) {
+        c.reset();
+        this.rebootHandler();
+        return undefined;
+      }
+      return { reason: cause === "triple-fault" ? "shutdown" : "reset", instructions };
     }
     if (this.stopRequested) return { reason: "stopped", instructions };
-    if (c.icount - start >= maxInstructions) return { reason: "limit", instructions };
     return undefined;
   }
 }

@@ -5,8 +5,11 @@
 import { UsageError } from "./errors.js";
 
 export interface OptionSpec {
-  /** Takes a value (`--mem 64`, `--mem=64`). */
-  value: boolean;
+  /**
+   * true: takes a value (`--mem 64`, `--mem=64`); false: a flag; "optional": a flag
+   * that may carry a value only with "=" (`--stats`, `--stats=run.json`).
+   */
+  value: boolean | "optional";
 }
 
 export interface ParsedArgs {
@@ -24,7 +27,9 @@ export function parseArgs(args: string[], specs: Record<string, OptionSpec>, max
       const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
       const spec = specs[name];
       if (!spec) throw new UsageError(`unknown option '--${name}'`);
-      if (spec.value) {
+      if (spec.value === "optional") {
+        options.set(name, eq >= 0 ? a.slice(eq + 1) : "");
+      } else if (spec.value) {
         const v = eq >= 0 ? a.slice(eq + 1) : args[++k];
         if (v === undefined) throw new UsageError(`option '--${name}' needs a value`);
         options.set(name, v);
@@ -40,6 +45,14 @@ export function parseArgs(args: string[], specs: Record<string, OptionSpec>, max
   }
   if (positional.length > maxPositional) throw new UsageError(`unexpected argument '${positional[maxPositional]}'`);
   return { options, positional };
+}
+
+/** A choice among fixed words. */
+export function choiceOption<T extends string>(p: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const v = p.options.get(name);
+  if (v === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`option '--${name}' must be one of ${choices.join(", ")} (got '${v}')`);
+  return v as T;
 }
 
 /** An integer option (decimal or 0x hex) within [min, max]. */

@@ -4,8 +4,10 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
+import { disasm } from "./disasm.js";
 import { run } from "./run.js";
 
 export const COMMANDS: Record<string, Command> = {
   run,
+  disasm,
 };

@@ -1,75 +1,173 @@
 /** `jit386 run [IMAGE]`: boot a guest and run it to the end. */
-import { createWriteStream, type WriteStream } from "node:fs";
-import { BootError } from "../../src/boot/errors.js";
-import { loadMultiboot } from "../../src/boot/multiboot.js";
+import { createWriteStream, writeFileSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { DEFAULT_GUEST, detectImage, readImage } from "../image.js";
-import { createMachine } from "../machine.js";
-import { intOption, parseArgs } from "../options.js";
+import { bootImage, DEFAULT_GUEST, readImage } from "../image.js";
+import { createMachine, type Machine, type RunResult } from "../machine.js";
+import { choiceOption, intOption, parseArgs } from "../options.js";
 import type { Command } from "./index.js";
 
 const SPECS = {
   mem: { value: true },
   append: { value: true },
-  debugcon: { value: true },
+  initrd: { value: true },
+  engine: { value: true },
   serial: { value: true },
+  debugcon: { value: true },
+  post: { value: true },
   "max-instructions": { value: true },
-};
+  stats: { value: "optional" },
+  reboot: { value: false },
+  clock: { value: true },
+  ips: { value: true },
+} as const;
 
 /** Exit statuses of `jit386 run` other than the guest's own. */
 export const EXIT_SHUTDOWN = 3;
 export const EXIT_LIMIT = 4;
+export const EXIT_RESET = 0;
 
-function openSink(spec: string | undefined, fallback: "stdout" | "none"): ((b: number) => void) & { close?: () => void } {
-  const target = spec ?? fallback;
-  if (target === "none") return () => {};
-  if (target === "stdio" || target === "stdout" || target === "-") {
-    return (b: number) => process.stdout.write(Uint8Array.of(b));
-  }
-  let stream: WriteStream;
-  try {
-    stream = createWriteStream(target);
-  } catch (e) {
-    throw new UsageError(`cannot open '${target}' for writing: ${(e as Error).message}`);
-  }
+type Sink = { write(bytes: Uint8Array): void; close(): void };
+
+function openSink(target: string, what: string): Sink {
+  if (target === "none") return { write: () => {}, close: () => {} };
+  if (target === "stdio" || target === "-") return { write: (b) => void process.stdout.write(b), close: () => {} };
+  const stream = createWriteStream(target);
   stream.on("error", (e) => {
-    process.stderr.write(`jit386: cannot write '${target}': ${e.message}\n`);
-    process.exitCode = 2;
+    process.stderr.write(`jit386: cannot write ${what} file '${target}': ${e.message}\n`);
+    process.exit(2);
   });
-  const sink = (b: number) => void stream.write(Uint8Array.of(b));
-  return Object.assign(sink, { close: () => stream.end() });
+  return { write: (b) => void stream.write(b), close: () => stream.end() };
+}
+
+/** Raw terminal input to COM1; Ctrl-A X quits (as QEMU's -serial mon:stdio). */
+function attachTerminal(m: Machine): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => {};
+  stdin.setRawMode(true);
+  let escape = false;
+  const onData = (buf: Buffer) => {
+    for (const b of buf) {
+      if (escape) {
+        escape = false;
+        if (b === 0x78 || b === 0x58) {
+          m.stop();
+          return;
+        }
+        if (b !== 0x01) m.sendSerial(Uint8Array.of(0x01));
+      } else if (b === 0x01) {
+        escape = true;
+        continue;
+      }
+      m.sendSerial(Uint8Array.of(b));
+    }
+  };
+  stdin.on("data", onData);
+  return () => {
+    stdin.off("data", onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
+}
+
+function statsJson(m: Machine, r: RunResult, seconds: number): string {
+  return JSON.stringify(
+    {
+      stop: r.reason,
+      exitStatus: r.exitStatus,
+      instructions: r.instructions,
+      seconds,
+      mips: r.instructions / seconds / 1e6,
+      virtualSeconds: m.clock.now() / m.clock.ips,
+      engine: "interp",
+      decodeCache: {
+        hits: m.interpreter.decodeCache.hits,
+        misses: m.interpreter.decodeCache.misses,
+        invalidations: m.interpreter.decodeCache.invalidations,
+      },
+      devices: {
+        unhandledPortReads: m.ports.unhandledReads,
+        unhandledPortWrites: m.ports.unhandledWrites,
+        pitIrqs: m.pit.irqsRaised,
+        spuriousIrqs: m.pic.spuriousCount,
+        serialBytesOut: m.com1.transmitted,
+      },
+    },
+    null,
+    2,
+  );
 }
 
 export const run: Command = {
-  summary: "boot IMAGE (default: the built-in demo guest) and run it",
+  summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest)",
   async run(args) {
     const p = parseArgs(args, SPECS, 1);
     const mem = intOption(p, "mem", 2, 3072) ?? 64;
     const limit = intOption(p, "max-instructions", 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
+    const engine = choiceOption(p, "engine", ["interp", "jit"] as const) ?? "interp";
+    if (engine === "jit") throw new UsageError("the JIT engine is not available in this build yet (use --engine interp)");
+    const clockMode = choiceOption(p, "clock", ["virtual", "realtime"] as const) ?? "virtual";
+    const ips = intOption(p, "ips", 1000, 1e12);
     const path = p.positional[0] ?? DEFAULT_GUEST;
     const image = readImage(path);
-    detectImage(path, image);
-    const serial = openSink(p.options.get("serial"), "stdout");
-    const debugcon = openSink(p.options.get("debugcon"), "none");
-    const m = createMachine({ memMiB: mem, serial });
-    m.on("debugcon", debugcon);
+    const initrdPath = p.options.get("initrd");
+    const initrd = initrdPath !== undefined ? readImage(initrdPath, "initrd") : undefined;
+
+    const m = createMachine({
+      memMiB: mem,
+      ips,
+      reboot: p.options.has("reboot"),
+      startTime: clockMode === "realtime" ? new Date() : undefined,
+    });
+    bootImage(m, path, image, { cmdline: p.options.get("append"), initrd });
+
+    const serial = openSink(p.options.get("serial") ?? "stdio", "serial");
+    m.on("serial", (b) => serial.write(Uint8Array.of(b)));
+    const debugPath = p.options.get("debugcon");
+    const debugcon = debugPath !== undefined ? openSink(debugPath, "debugcon") : undefined;
+    if (debugcon) m.on("debugcon", (b) => debugcon.write(Uint8Array.of(b)));
+    const postPath = p.options.get("post");
+    const post = postPath !== undefined ? openSink(postPath, "POST") : undefined;
+    if (post) m.on("post", (c) => post.write(new TextEncoder().encode(c.toString(16).padStart(2, "0") + "\n")));
+    const detach = (p.options.get("serial") ?? "stdio") === "stdio" ? attachTerminal(m) : () => {};
+
+    const statsTarget = p.options.get("stats");
+    const progress = statsTarget !== undefined && process.stderr.isTTY;
+    const t0 = performance.now();
+    const timer = progress
+      ? setInterval(() => {
+          const s = (performance.now() - t0) / 1000;
+          process.stderr.write(`\r[jit386] ${(m.instructionCount / 1e6).toFixed(0)}M instructions, ${s.toFixed(1)} s, ${(m.instructionCount / s / 1e6).toFixed(1)} MIPS `);
+        }, 500)
+      : undefined;
+    let r: RunResult;
     try {
-      loadMultiboot(m.cpu, image, { cmdline: p.options.get("append") ?? path });
-    } catch (e) {
-      if (e instanceof BootError) throw new UsageError(`${path}: ${e.message}`);
-      throw e;
+      r = await m.run(limit);
+    } finally {
+      if (timer) {
+        clearInterval(timer);
+        process.stderr.write("\n");
+      }
+      detach();
+      serial.close();
+      debugcon?.close();
+      post?.close();
     }
-    const r = await m.run(limit);
-    serial.close?.();
-    debugcon.close?.();
+    const seconds = (performance.now() - t0) / 1000;
+    if (statsTarget !== undefined) {
+      const json = statsJson(m, r, seconds) + "\n";
+      if (statsTarget === "") process.stderr.write(json);
+      else writeFileSync(statsTarget, json);
+    }
     switch (r.reason) {
       case "exit":
         return r.exitStatus ?? 0;
       case "halt":
       case "stopped":
         return 0;
+      case "reset":
+        return EXIT_RESET;
       case "shutdown":
-        process.stderr.write(`jit386: triple fault after ${r.instructions} instructions: the guest reset the CPU\n`);
+        process.stderr.write(`jit386: triple fault after ${r.instructions} instructions\n`);
         return EXIT_SHUTDOWN;
       case "limit":
         process.stderr.write(`jit386: instruction limit reached (${r.instructions} instructions)\n`);

@@ -1,0 +1,178 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+
+const CLI = new URL("../../dist/cli.js", import.meta.url).pathname;
+let dir: string;
+
+function jit386(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A multiboot address-field image whose entry point runs `code` at 0x100020 (data may follow at `data`). */
+function guest(name: string, code: number[]): string {
+  const MB = 0x1badb002;
+  const flags = 0x00010000;
+  const img = new Uint8Array(0x200);
+  const dv = new DataView(img.buffer);
+  dv.setUint32(0, MB, true);
+  dv.setUint32(4, flags, true);
+  dv.setUint32(8, (-(MB + flags)) >>> 0, true);
+  dv.setUint32(12, 0x100000, true);
+  dv.setUint32(16, 0x100000, true);
+  dv.setUint32(20, 0x100200, true);
+  dv.setUint32(24, 0x100200, true);
+  dv.setUint32(28, 0x100020, true);
+  img.set(code, 0x20);
+  const p = join(dir, name);
+  writeFileSync(p, img);
+  return p;
+}
+
+function file(name: string, bytes: Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, bytes);
+  return p;
+}
+
+/** One line on stderr, no stack trace. */
+function expectOneLineError(r: { stderr: string }, pattern: RegExp): void {
+  const lines = r.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^jit386: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "jit386-cli-"));
+});
+
+describe("jit386 run: guest-driven exit statuses", () => {
+  test("exit port status is (value << 1) | 1", () => {
+    const p = guest("exit.bin", [0xb0, 0x10, 0xe6, 0xf4]); // mov al,0x10; out 0xf4,al
+    expect(jit386("run", p).status).toBe(0x21);
+  });
+
+  test("halt with interrupts off ends the run with status 0", () => {
+    const p = guest("halt.bin", [0xfa, 0xf4]);
+    const r = jit386("run", p);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+  });
+
+  test("triple fault: status 3 and one line", () => {
+    // lidt [0x100100] (a zero-limit IDT), then int3: #GP delivering, #DF, shutdown.
+    const p = guest("triple.bin", [0x0f, 0x01, 0x1d, 0x00, 0x01, 0x10, 0x00, 0xcc]);
+    const r = jit386("run", p);
+    expect(r.status).toBe(3);
+    expectOneLineError(r, /triple fault after \d+ instructions/);
+  });
+
+  test("instruction limit: status 4 and one line", () => {
+    const p = guest("loop.bin", [0xeb, 0xfe]);
+    const r = jit386("run", p, "--max-instructions", "1000");
+    expect(r.status).toBe(4);
+    expectOneLineError(r, /instruction limit reached \(1000 instructions\)/);
+  });
+
+  test("--debugcon, --post and --stats=FILE capture what the guest did", () => {
+    // out 0xe9 'h', out 0xe9 'i', out 0x80 0x42, cli, hlt
+    const p = guest("io.bin", [0xb0, 0x68, 0xe6, 0xe9, 0xb0, 0x69, 0xe6, 0xe9, 0xb0, 0x42, 0xe6, 0x80, 0xfa, 0xf4]);
+    const dbg = join(dir, "dbg.txt");
+    const post = join(dir, "post.txt");
+    const stats = join(dir, "stats.json");
+    const r = jit386("run", p, "--debugcon", dbg, "--post", post, `--stats=${stats}`, "--serial", "none");
+    expect(r.status).toBe(0);
+    expect(readFileSync(dbg, "utf8")).toBe("hi");
+    expect(readFileSync(post, "utf8")).toBe("42\n");
+    const s = JSON.parse(readFileSync(stats, "utf8"));
+    expect(s.instructions).toBe(8);
+    expect(s.stop).toBe("halt");
+  });
+});
+
+describe("jit386: bad input gets one line and a non-zero exit", () => {
+  test.each([
+    [["frobnicate"], /unknown command 'frobnicate'/],
+    [["run", "--bogus"], /unknown option '--bogus'/],
+    [["run", "-x"], /unknown option '-x'/],
+    [["run", "/nonexistent/image.bin"], /cannot read image '\/nonexistent\/image.bin': no such file/],
+    [["run", "--mem", "0"], /'--mem' must be an integer from 2 to 3072 \(got '0'\)/],
+    [["run", "--mem", "99999"], /'--mem' must be an integer from 2 to 3072/],
+    [["run", "--mem", "lots"], /'--mem' must be an integer/],
+    [["run", "--mem"], /option '--mem' needs a value/],
+    [["run", "--engine", "turbo"], /'--engine' must be one of interp, jit/],
+    [["run", "--max-instructions", "-5"], /unknown option '-5'|must be an integer/],
+    [["run", "a.bin", "b.bin"], /unexpected argument 'b.bin'/],
+  ])("%j", (args, msg) => {
+    const r = jit386(...(args as string[]));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, msg as RegExp);
+  });
+
+  test("a file that is not a guest image", () => {
+    const r = jit386("run", file("junk.bin", new Uint8Array(1000).fill(0x41)));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /is not a guest image jit386 can boot/);
+  });
+
+  test("an empty file", () => {
+    const r = jit386("run", file("empty.bin", new Uint8Array(0)));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /is empty/);
+  });
+
+  test("a truncated ELF multiboot image", () => {
+    const img = new Uint8Array(0x80);
+    const dv = new DataView(img.buffer);
+    img.set([0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]);
+    dv.setUint16(16, 2, true);
+    dv.setUint16(18, 3, true);
+    dv.setUint32(28, 52, true);
+    dv.setUint16(42, 32, true);
+    dv.setUint16(44, 4, true); // four program headers: past the end of the file
+    dv.setUint32(0x40, 0x1badb002, true);
+    dv.setUint32(0x48, (-0x1badb002) >>> 0, true);
+    const r = jit386("run", file("trunc.elf", img));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /truncated ELF file/);
+  });
+
+  function bz(version: number, length = 0x1000): Uint8Array {
+    const img = new Uint8Array(length);
+    const dv = new DataView(img.buffer);
+    img[0x1f1] = 4;
+    dv.setUint16(0x1fe, 0xaa55, true);
+    img[0x201] = 0x6a;
+    dv.setUint32(0x202, 0x53726448, true);
+    dv.setUint16(0x206, version, true);
+    img[0x211] = 1;
+    return img;
+  }
+
+  test("a bzImage with an unsupported boot protocol", () => {
+    const r = jit386("run", file("old.bz", bz(0x201)));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /unsupported Linux boot protocol 2\.01/);
+  });
+
+  test("a truncated bzImage", () => {
+    const r = jit386("run", file("cut.bz", bz(0x20f, 0x300)));
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /truncated bzImage/);
+  });
+
+  test("--initrd with a multiboot image, and an unreadable initrd", () => {
+    const p = guest("halt2.bin", [0xfa, 0xf4]);
+    const a = jit386("run", p, "--initrd", p);
+    expect(a.status).toBe(2);
+    expectOneLineError(a, /--initrd needs a Linux bzImage/);
+    const b = jit386("run", p, "--initrd", "/nonexistent.cpio");
+    expect(b.status).toBe(2);
+    expectOneLineError(b, /cannot read initrd/);
+  });
+});
