@@ -57,8 +57,10 @@ function generatedLines(): string[] {
     const f = SHIFT_FLAGS[k];
     out.push(`C0/${k}|${m}|Eb,Ib|${f}|W|186|shift.${e}`);
     out.push(`C1/${k}|${m}|Ev,Ib|${f}|W|186|shift.${e}`);
-    out.push(`D0/${k}|${m}|Eb,1|${f}||86|shift.${e}`);
-    out.push(`D1/${k}|${m}|Ev,1|${f}||86|shift.${e}`);
+    // A count of 1 defines OF (SDM: "OF is affected only for 1-bit shifts/rotates").
+    const f1 = f.replace(/ u:o$/, "").replace(/ u:oa$/, " u:a");
+    out.push(`D0/${k}|${m}|Eb,1|${f1}||86|shift.${e}`);
+    out.push(`D1/${k}|${m}|Ev,1|${f1}||86|shift.${e}`);
     out.push(`D2/${k}|${m}|Eb,CL|${f}|W|86|shift.${e}`);
     out.push(`D3/${k}|${m}|Ev,CL|${f}|W|86|shift.${e}`);
   });
