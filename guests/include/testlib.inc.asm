@@ -173,12 +173,10 @@ exc_common:
     jz .unexpected
     mov [recover_target], eax
     mov dword [recover_eip], 0
-    pop ds
-    pop eax
-    ; Resume at the recovery point in ring 0 with the stack as it was at EXPECT_FAULT.
+    ; Resume at the recovery point in ring 0 with the stack as it was at EXPECT_FAULT;
+    ; the faulting context (possibly ring 3) is abandoned.
     mov esp, [recover_esp]
     mov ax, KDATA
-    mov ds, ax
     mov es, ax
     jmp [recover_target]
 .unexpected:

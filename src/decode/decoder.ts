@@ -22,11 +22,14 @@ export const MAX_INSN_LENGTH = 15;
 const LOOKUP = new Int16Array(2 * 256 * 128).fill(ROW_UD);
 /** Per (map*256 + op): 1 if the encoding carries a ModRM byte. */
 const HAS_MODRM = new Uint8Array(512);
+/** Per (map*256 + op): 1 for MOV to/from CRn/DRn, where ModRM.mod is ignored and r/m is always a register (SDM). */
+const MOD_IGNORED = new Uint8Array(512);
 
 for (const row of OPCODES) {
   if (row.map < 0) continue;
   const key = row.map * 256 + row.op;
   if (row.hasModrm) HAS_MODRM[key] = 1;
+  if (row.operands.some((o) => o === "Cd" || o === "Dd")) MOD_IGNORED[key] = 1;
   for (let isReg = 0; isReg < 2; isReg++) {
     if (row.mod === "mem" && isReg) continue;
     if (row.mod === "reg" && !isReg) continue;
@@ -177,7 +180,7 @@ function decodeInto(out: Insn, code32: boolean): void {
   let row: number;
   if (HAS_MODRM[key]) {
     const modrm = cur.u8();
-    const mod = modrm >> 6;
+    const mod = MOD_IGNORED[key] ? 3 : modrm >> 6;
     const reg = (modrm >> 3) & 7;
     const rm = modrm & 7;
     out.mod = mod;

@@ -6,6 +6,7 @@
 import { CR0_PE, Cpu } from "../../src/cpu/cpu.js";
 import type { PortBus } from "../../src/cpu/bus.js";
 import { FAULT } from "../../src/cpu/exceptions.js";
+import { ARITH } from "../../src/cpu/flags.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
 import { Interpreter } from "../../src/interp/interpreter.js";
 
@@ -150,4 +151,35 @@ export class RecordingPorts implements PortBus {
   out32(port: number, value: number): void {
     this.write(port, 32, value);
   }
+}
+
+/**
+ * One instruction checked against values recorded on the reference CPU: inputs
+ * EAX ECX EDX and the six status flags, then either the outputs (EAX ECX EDX and
+ * the six status flags) or the name of the fault raised ("#DE", "#GP", ...).
+ */
+export type OracleRow =
+  | readonly [name: string, code: readonly number[], eax: number, ecx: number, edx: number, flags: number, outEax: number, outEcx: number, outEdx: number, outFlags: number]
+  | readonly [name: string, code: readonly number[], eax: number, ecx: number, edx: number, flags: number, fault: string];
+
+const FAULT_NAMES: Record<string, number> = { "#DE": 0, "#UD": 6, "#SS": 12, "#GP": 13, "#PF": 14 };
+
+const hex = (v: number) => "0x" + (v >>> 0).toString(16);
+
+/**
+ * Run an OracleRow on `m` (registers other than EAX ECX EDX keep their values) and
+ * return [actual, expected] as hex strings, ready for toEqual. On a fault the
+ * registers and flags must be unchanged.
+ */
+export function oracleResult(m: Machine, row: OracleRow): [string[], string[]] {
+  const [, code, eax, ecx, edx, flags] = row;
+  const c = m.cpu;
+  c.setReg32(Reg.EAX, eax);
+  c.setReg32(Reg.ECX, ecx);
+  c.setReg32(Reg.EDX, edx);
+  c.setEflagsMasked(flags, ARITH);
+  const vector = execFault(m, code);
+  const actual = [vector === -1 ? "ok" : `vector ${vector}`, hex(c.reg32(Reg.EAX)), hex(c.reg32(Reg.ECX)), hex(c.reg32(Reg.EDX)), hex(arith(m))];
+  if (row.length === 7) return [actual, [`vector ${FAULT_NAMES[row[6]]}`, hex(eax), hex(ecx), hex(edx), hex(flags)]];
+  return [actual, ["ok", hex(row[6]), hex(row[7]), hex(row[8]), hex(row[9])]];
 }

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import { Vector } from "../../src/cpu/exceptions.js";
+import { CF } from "../../src/cpu/flags.js";
+import { Reg, Sreg } from "../../src/cpu/layout.js";
+import { DATA, exec, execFault, type OracleRow, oracleResult, peek, poke, protectedMachine, realMachine } from "./harness.js";
+
+/** Results recorded on the reference CPU (undefined flags included). */
+const ROWS: OracleRow[] = [
+  ["bt eax,ecx: bit 0", [0x0f, 0xa3, 0xc8], 0x1, 0x0, 0x0, 0x8d4, 0x1, 0x0, 0x0, 0x8d5],
+  ["bt eax,ecx: bit 31", [0x0f, 0xa3, 0xc8], 0x80000000, 0x1f, 0x0, 0x0, 0x80000000, 0x1f, 0x0, 0x1],
+  ["bt eax,ecx: offset 63 masks to 31", [0x0f, 0xa3, 0xc8], 0x80000000, 0x3f, 0x0, 0x0, 0x80000000, 0x3f, 0x0, 0x1],
+  ["bt eax,ecx: offset -1 masks to 31", [0x0f, 0xa3, 0xc8], 0x80000000, 0xffffffff, 0x0, 0x8d5, 0x80000000, 0xffffffff, 0x0, 0x8d5],
+  ["bt ax,cx: offset 31 masks to 15", [0x66, 0x0f, 0xa3, 0xc8], 0x8000, 0x1f, 0x0, 0x0, 0x8000, 0x1f, 0x0, 0x1],
+  ["bts eax,ecx: bit 5", [0x0f, 0xab, 0xc8], 0x0, 0x5, 0x0, 0x0, 0x20, 0x5, 0x0, 0x0],
+  ["bts eax,ecx: already set", [0x0f, 0xab, 0xc8], 0x20, 0x25, 0x0, 0x0, 0x20, 0x25, 0x0, 0x1],
+  ["btr eax,ecx: bit 31", [0x0f, 0xb3, 0xc8], 0xffffffff, 0x1f, 0x0, 0x8d5, 0x7fffffff, 0x1f, 0x0, 0x8d5],
+  ["btr ax,cx: bit 15 (upper half kept)", [0x66, 0x0f, 0xb3, 0xc8], 0xffffffff, 0xf, 0x0, 0x0, 0xffff7fff, 0xf, 0x0, 0x1],
+  ["btc eax,ecx: bit 7", [0x0f, 0xbb, 0xc8], 0xff, 0x7, 0x0, 0x0, 0x7f, 0x7, 0x0, 0x1],
+  ["btc eax,ecx: bit 8", [0x0f, 0xbb, 0xc8], 0xff, 0x8, 0x0, 0x0, 0x1ff, 0x8, 0x0, 0x0],
+  ["bt eax,imm 33", [0x0f, 0xba, 0xe0, 0x21], 0x2, 0x0, 0x0, 0x0, 0x2, 0x0, 0x0, 0x1],
+  ["bts eax,imm 255", [0x0f, 0xba, 0xe8, 0xff], 0x0, 0x0, 0x0, 0x0, 0x80000000, 0x0, 0x0, 0x0],
+  ["btr ax,imm 16 (masks to 0)", [0x66, 0x0f, 0xba, 0xf0, 0x10], 0x3, 0x0, 0x0, 0x0, 0x2, 0x0, 0x0, 0x1],
+  ["btc ax,imm 15", [0x66, 0x0f, 0xba, 0xf8, 0x0f], 0x8000, 0x0, 0x0, 0x8d5, 0x0, 0x0, 0x0, 0x8d5],
+  ["bsf ecx,eax: 0", [0x0f, 0xbc, 0xc8], 0x0, 0x12345678, 0x0, 0x0, 0x0, 0x12345678, 0x0, 0x44],
+  ["bsf ecx,eax: 0 all flags in", [0x0f, 0xbc, 0xc8], 0x0, 0x12345678, 0x0, 0x8d5, 0x0, 0x12345678, 0x0, 0x44],
+  ["bsf ecx,eax: 1", [0x0f, 0xbc, 0xc8], 0x1, 0x12345678, 0x0, 0x8d5, 0x1, 0x0, 0x0, 0x4],
+  ["bsf ecx,eax: 80000000", [0x0f, 0xbc, 0xc8], 0x80000000, 0x12345678, 0x0, 0x0, 0x80000000, 0x1f, 0x0, 0x0],
+  ["bsf ecx,eax: 0x1800", [0x0f, 0xbc, 0xc8], 0x1800, 0x12345678, 0x0, 0x0, 0x1800, 0xb, 0x0, 0x0],
+  ["bsf cx,ax: 0 in low half", [0x66, 0x0f, 0xbc, 0xc8], 0xffff0000, 0x12345678, 0x0, 0x0, 0xffff0000, 0x12345678, 0x0, 0x44],
+  ["bsf cx,ax: 8000", [0x66, 0x0f, 0xbc, 0xc8], 0x8000, 0x12345678, 0x0, 0x8d5, 0x8000, 0x1234000f, 0x0, 0x4],
+  ["bsr ecx,eax: 0", [0x0f, 0xbd, 0xc8], 0x0, 0x12345678, 0x0, 0x0, 0x0, 0x12345678, 0x0, 0x44],
+  ["bsr ecx,eax: 1", [0x0f, 0xbd, 0xc8], 0x1, 0x12345678, 0x0, 0x8d5, 0x1, 0x0, 0x0, 0x4],
+  ["bsr ecx,eax: ffffffff", [0x0f, 0xbd, 0xc8], 0xffffffff, 0x12345678, 0x0, 0x0, 0xffffffff, 0x1f, 0x0, 0x0],
+  ["bsr ecx,eax: 0x1800", [0x0f, 0xbd, 0xc8], 0x1800, 0x12345678, 0x0, 0x0, 0x1800, 0xc, 0x0, 0x4],
+  ["bsr cx,ax: 0x0101", [0x66, 0x0f, 0xbd, 0xc8], 0x101, 0x12345678, 0x0, 0x0, 0x101, 0x12340008, 0x0, 0x0],
+];
+
+describe("bit test and scan against the reference CPU", () => {
+  const m = protectedMachine();
+  it.each(ROWS)("%s", (...row) => {
+    const [actual, expected] = oracleResult(m, row as OracleRow);
+    expect(actual).toEqual(expected);
+  });
+});
+
+describe("register bit offsets address memory beyond the operand", () => {
+  /** bts dword/word [ebx+8], ecx: returns CF and the dwords around DATA+8 afterwards. */
+  function bts(offset: number, o16: boolean): { cf: number; words: number[] } {
+    const m = protectedMachine();
+    for (let k = -8; k < 16; k += 4) poke(m, DATA + 8 + k, 32, 0);
+    poke(m, DATA + 8, 32, 0x00000001);
+    m.cpu.setReg32(Reg.EBX, DATA);
+    m.cpu.setReg32(Reg.ECX, offset);
+    exec(m, o16 ? [0x66, 0x0f, 0xab, 0x4b, 0x08] : [0x0f, 0xab, 0x4b, 0x08]);
+    const words: number[] = [];
+    for (let k = -8; k < 16; k += 4) words.push(peek(m, DATA + 8 + k, 32) >>> 0);
+    return { cf: m.cpu.getCF(), words };
+  }
+
+  it("offset 0 hits the operand itself (bit already set)", () => {
+    expect(bts(0, false)).toEqual({ cf: 1, words: [0, 0, 1, 0, 0, 0] });
+  });
+  it("offset 33 is bit 1 of the next dword", () => {
+    expect(bts(33, false)).toEqual({ cf: 0, words: [0, 0, 1, 2, 0, 0] });
+  });
+  it("offset 95 is bit 31 two dwords on", () => {
+    expect(bts(95, false)).toEqual({ cf: 0, words: [0, 0, 1, 0, 0x80000000, 0] });
+  });
+  it("offset -1 is bit 31 of the dword before", () => {
+    expect(bts(-1, false)).toEqual({ cf: 0, words: [0, 0x80000000, 1, 0, 0, 0] });
+  });
+  it("offset -33 is bit 31 two dwords before", () => {
+    expect(bts(-33, false)).toEqual({ cf: 0, words: [0x80000000, 0, 1, 0, 0, 0] });
+  });
+  it("16-bit operand: offset 17 is bit 1 of the next word", () => {
+    expect(bts(17, true)).toEqual({ cf: 0, words: [0, 0, 0x00020001, 0, 0, 0] });
+  });
+  it("16-bit operand: offset 0xffff is -1, bit 15 of the word before", () => {
+    expect(bts(0xffff, true)).toEqual({ cf: 0, words: [0, 0x80000000, 1, 0, 0, 0] });
+  });
+
+  it("an immediate offset stays within the operand", () => {
+    const m = protectedMachine();
+    poke(m, DATA, 32, 0);
+    poke(m, DATA + 4, 32, 0);
+    m.cpu.setReg32(Reg.EBX, DATA);
+    exec(m, [0x0f, 0xba, 0x2b, 0x21]); // bts dword [ebx], 33
+    expect([peek(m, DATA, 32), peek(m, DATA + 4, 32)]).toEqual([2, 0]);
+  });
+
+  it("bt reads but never writes (read-only segment is fine)", () => {
+    const m = protectedMachine();
+    poke(m, DATA + 4, 32, 0x10);
+    m.cpu.setSegmentCache(Sreg.DS, 0x10, 0, -1, 0xc091);
+    m.cpu.setReg32(Reg.EBX, DATA);
+    m.cpu.setReg32(Reg.ECX, 36);
+    exec(m, [0x0f, 0xa3, 0x0b]);
+    expect(m.cpu.getCF()).toBe(CF);
+    expect(execFault(m, [0x0f, 0xab, 0x0b])).toBe(Vector.GP);
+  });
+
+  it("the bit's dword is checked against the segment limit", () => {
+    const m = protectedMachine();
+    m.cpu.setSegmentCache(Sreg.DS, 0x10, 0, 0x1fff, 0x4093);
+    m.cpu.setReg32(Reg.EBX, 0x1000);
+    m.cpu.setReg32(Reg.ECX, 0x8000 * 8 - 1); // bit 31 of the dword at 0x1000 + 0x7ffc
+    expect(execFault(m, [0x0f, 0xa3, 0x0b])).toBe(Vector.GP);
+  });
+
+  it("16-bit addressing wraps the bit's address within 64 KiB", () => {
+    const m = realMachine();
+    poke(m, 0x0000, 16, 0);
+    m.cpu.setReg32(Reg.EBX, 0xfffe);
+    m.cpu.setReg32(Reg.ECX, 16); // the word after 0xfffe is at 0x0000
+    exec(m, [0x0f, 0xab, 0x0f]); // bts [bx], cx
+    expect(peek(m, 0x0000, 16)).toBe(1);
+  });
+});
+
+describe("BSF/BSR with a memory source", () => {
+  it("reads the operand and leaves the destination alone when it is zero", () => {
+    const m = protectedMachine();
+    poke(m, DATA, 32, 0);
+    m.cpu.setReg32(Reg.EBX, DATA);
+    m.cpu.setReg32(Reg.EDX, 0x5a5a5a5a);
+    exec(m, [0x0f, 0xbd, 0x13]); // bsr edx, [ebx]
+    expect(m.cpu.reg32(Reg.EDX)).toBe(0x5a5a5a5a);
+    expect(m.cpu.getZF()).toBe(true);
+    poke(m, DATA, 32, 0x00400000);
+    exec(m, [0x0f, 0xbc, 0x13]); // bsf edx, [ebx]
+    expect(m.cpu.reg32(Reg.EDX)).toBe(22);
+    expect(m.cpu.getZF()).toBe(false);
+  });
+});
