@@ -5,52 +5,21 @@
 ; INT3/INTO/BOUND/#DE/#UD with fault vs trap EIPs, single-step (TF), a DR0
 ; instruction breakpoint, and a double fault.
 %include "testlib.inc.asm"
+%include "ring3.inc.asm"
 
-UCODE  equ 0x18 | 3
-UDATA  equ 0x20 | 3
-TSSSEL equ 0x28
 GATE   equ 0x30 | 3
 
 %macro extra_gdt 0
-    DESC 0, 0xFFFFF, 0xFA, 0xC          ; 0x18 ring-3 code
-    DESC 0, 0xFFFFF, 0xF2, 0xC          ; 0x20 ring-3 data
-    DESC 0, tss_end - tss - 1, 0x89, 0  ; 0x28 32-bit TSS (base set at run time)
+    RING3_GDT
     dw 0, KCODE                         ; 0x30 call gate, DPL 3, 2 dword parameters
     db 2, 0xEC
     dw 0
 %endmacro
 
-; Run the code after this macro in ring 3 until it executes `int 0x82`; execution
-; then continues after that instruction in ring 0 on the ring-0 stack.
-%macro TO_RING3 0
-    mov [ring0_esp], esp
-    push dword UDATA
-    push dword user_stack_top
-    push dword 0x00000002
-    push dword UCODE
-    push dword %%user
-    iretd
-%%user:
-%endmacro
-
 tests:
-    ; TSS: ring-0 stack, I/O bitmap allowing only port 0x80.
-    mov eax, tss
-    mov [gdt + TSSSEL + 2], ax
-    shr eax, 16
-    mov [gdt + TSSSEL + 4], al
-    mov [gdt + TSSSEL + 7], ah
-    mov dword [tss + 4], stack_top - 0x1000
-    mov dword [tss + 8], KDATA
-    mov word [tss + 102], iomap - tss
-    mov edi, iomap
-    mov ecx, 8192 / 4
-    mov eax, -1
-    rep stosd
+    call ring3_setup
+    ; I/O bitmap: only port 0x80 allowed.
     and byte [iomap + 0x80 / 8], 0xFE
-    mov byte [iomap_end], 0xFF
-    mov ax, TSSSEL
-    ltr ax
     ; Gates: 0x80 trap gate DPL 3, 0x81 interrupt gate DPL 0, 0x82 "back to ring 0" DPL 3.
     mov ecx, 0x80
     mov eax, int80
@@ -59,10 +28,6 @@ tests:
     mov ecx, 0x81
     mov eax, int80
     mov ebx, (KCODE << 16) | 0x8E00
-    call set_gate
-    mov ecx, 0x82
-    mov eax, back_to_ring0
-    mov ebx, (KCODE << 16) | 0xEE00
     call set_gate
     ; Call gate target.
     mov eax, gate_target
@@ -245,15 +210,6 @@ tests:
     ret
 
 ; ---------------------------------------------------------------- handlers
-back_to_ring0:
-    mov eax, [esp]                  ; EIP after the INT 0x82
-    mov bx, KDATA
-    mov ds, bx
-    mov es, bx
-    mov [continue_at], eax
-    mov esp, [ring0_esp]
-    jmp [continue_at]
-
 int80:
     push ds
     push eax
@@ -299,8 +255,6 @@ step_handler:
     iretd
 
 align 4
-ring0_esp:       dd 0
-continue_at:     dd 0
 r3_cs:           dd 0
 r3_ds:           dd 0xFFFF
 io_ok:           dd 0
@@ -318,14 +272,7 @@ steps:           dd 0
 bounds:          dd 0, 10
 
 %macro extra_bss 0
-alignb 16
-user_stack: resb 4096
-user_stack_top:
-alignb 4
-tss:    resb 104
-iomap:  resb 8192
-iomap_end: resb 1
-tss_end:
+    RING3_BSS
 %endmacro
 
 %include "testlib_end.inc.asm"
