@@ -56,11 +56,33 @@ export const ICOUNT = 0x0f0;
 export const IDLE_SLOTS = 0x0f8;
 /** DR0..DR7, 4 bytes each. */
 export const DR_BASE = 0x100;
+/** Model-specific registers (src/cpu/msr.ts): TSC_OFFSET, then 8 bytes per MSR slot. */
+export const MSR_BASE = 0x800;
+export const MSR_SIZE = 0x200;
+/** float64: TSC = ICOUNT + TSC_OFFSET (WRMSR to the TSC changes the offset). */
+export const TSC_OFFSET = MSR_BASE;
 /** x87 state (control/status/tag words, 8 registers) for the system layer. */
 export const FPU_BASE = 0x200;
 export const FPU_SIZE = 0x100;
+/** FCW; FSW with TOP in bits 11..13; FTW by physical register, 11 empty and 00 in use (src/cpu/fpu.ts). */
+export const FPU_CW = 0x200;
+export const FPU_SW = 0x204;
+export const FPU_TW = 0x208;
+/** Last non-control x87 instruction: offset, CS selector, 11-bit opcode; its memory operand: offset, selector. */
+export const FPU_FIP = 0x20c;
+export const FPU_FCS = 0x210;
+export const FPU_FOP = 0x212;
+export const FPU_FDP = 0x214;
+export const FPU_FDS = 0x218;
+/** Non-zero while an x87 error waits for IRQ 13 (CR0.NE = 0): the FERR# line, for the platform. */
+export const FPU_FERR = 0x21c;
+/** R0..R7 by physical number, 16 bytes each: significand low dword, high dword, sign/exponent word. */
+export const FPU_REGS = 0x220;
 
-/** Per-physical-page flags: bit 0 = page holds decoded or translated code. */
+/**
+ * Per-physical-page flags: bit 0 = page holds decoded or translated code; bit 2 =
+ * page holds descriptors the descriptor shadow has decoded (segmentation.ts).
+ */
 export const PAGE_FLAGS_BASE = 0x10000;
 /** One byte per 4 KiB frame of a 4 GiB physical space. */
 export const PAGE_FLAGS_SIZE = 0x100000;
