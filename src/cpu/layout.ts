@@ -80,8 +80,11 @@ export const FPU_FERR = 0x21c;
 export const FPU_REGS = 0x220;
 
 /**
- * Per-physical-page flags: bit 0 = page holds decoded or translated code; bit 2 =
- * page holds descriptors the descriptor shadow has decoded (segmentation.ts).
+ * Per-physical-page flags; any set bit makes writes to the frame call
+ * Cpu.onCodeWrite. Bit 0: the interpreter's decode cache holds instructions from
+ * it; bit 1: the JIT translated code from it; bit 2: the descriptor shadow decoded
+ * entries from it (segmentation.ts); bit 7: reserved for test harnesses that
+ * watch writes.
  */
 export const PAGE_FLAGS_BASE = 0x10000;
 /** One byte per 4 KiB frame of a 4 GiB physical space. */
