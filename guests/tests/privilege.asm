@@ -89,7 +89,7 @@ tests:
     mov [user_esp_before], esp
     call GATE:0
     mov [user_esp_after], esp
-    mov ax, es
+    mov eax, es
     mov [es_after_ret], eax
     int 0x82
     CHECK_EQ [gate_cpl], 0, "call gate runs the target at CPL 0"

@@ -112,6 +112,7 @@ export class Cpu {
   reset(): void {
     this.shutdown = false;
     this.u8.fill(0, L.STATE_BASE, L.STATE_BASE + L.STATE_SIZE);
+    this.u16[L.FPU_CW >> 1] = 0x0040; // x87 power-on FCW (SDM Vol. 3 Table 9-1)
     this.i32[L.Reg.EDX] = 0x0633; // family 6, model 3 signature in DX after reset
     this.i32[EFLAGS_I] = F.FIXED_ONE;
     for (let s = 0; s < 6; s++) this.setSegmentCache(s, 0, 0, 0xffff, ATTR_REAL);

@@ -4,13 +4,18 @@
  * and the exception is delivered.
  */
 import type { Cpu } from "../cpu/cpu.js";
-import { FAULT, Vector } from "../cpu/exceptions.js";
-import { HALTED, Sreg } from "../cpu/layout.js";
+import { FAULT } from "../cpu/exceptions.js";
+import { IF, RF, TF } from "../cpu/flags.js";
+import { DR_BASE, EFLAGS, HALTED, INTERRUPT_SHADOW, Sreg } from "../cpu/layout.js";
 import { type CodeBytes, decode } from "../decode/decoder.js";
 import { Insn } from "../decode/insn.js";
 import { DecodeCache } from "./decodecache.js";
-import { deliverInterrupt, InterruptKind } from "./interrupts.js";
+import { checkInstructionBreakpoint, deliverException, InterruptKind, singleStepTrap } from "./interrupts.js";
 import { HANDLERS } from "./registry.js";
+
+const EFLAGS_I = EFLAGS >> 2;
+const SHADOW_I = INTERRUPT_SHADOW >> 2;
+const DR7_I = (DR_BASE >> 2) + 7;
 
 /** Instruction bytes at CS:EIP+offset, limit-checked. */
 class CodeFetcher implements CodeBytes {
@@ -81,6 +86,11 @@ export class Interpreter {
 
   /** Execute one instruction; a fault is delivered as an exception. */
   step(): void {
+    const i = this.cpu.i32;
+    if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
+      this.stepDebug();
+      return;
+    }
     try {
       this.executeOne();
     } catch (e) {
@@ -89,27 +99,48 @@ export class Interpreter {
     }
   }
 
-  private deliverFault(): void {
+  /**
+   * step() while single-stepping, instruction breakpoints, RF or the interrupt
+   * shadow are in play. TF as the instruction began decides the trap (so the
+   * instruction that sets TF is not trapped, the one that clears it is); an
+   * instruction that opens the interrupt shadow (MOV SS, POP SS) delays it.
+   */
+  private stepDebug(): void {
     const c = this.cpu;
-    const vector = FAULT.vector;
-    const code = FAULT.errorCode;
-    const hasError = FAULT.hasErrorCode;
+    const i = c.i32;
+    const flags = i[EFLAGS_I];
+    const shadowBefore = i[SHADOW_I];
+    if (!(flags & RF) && checkInstructionBreakpoint(c)) return;
+    // RF only suppresses breakpoints for this instruction; IRET or a task switch may set it again.
+    i[EFLAGS_I] = flags & ~RF;
     try {
-      deliverInterrupt(c, vector, InterruptKind.EXCEPTION, code, hasError);
+      this.executeOne();
     } catch (e) {
       if (e !== FAULT) throw e;
-      // A fault while delivering a fault: double fault, and a fault delivering that shuts down.
-      if (vector === Vector.DF) {
-        c.shutdown = true;
-        return;
-      }
-      try {
-        deliverInterrupt(c, Vector.DF, InterruptKind.EXCEPTION, 0, true);
-      } catch (e2) {
-        if (e2 !== FAULT) throw e2;
-        c.shutdown = true;
-      }
+      if (shadowBefore) i[SHADOW_I] = 0;
+      this.deliverFault();
+      return;
     }
+    const opened = !shadowBefore && i[SHADOW_I] !== 0;
+    if (shadowBefore) i[SHADOW_I] = 0;
+    if (flags & TF && !opened && !c.shutdown) singleStepTrap(c);
+  }
+
+  private deliverFault(): void {
+    deliverException(this.cpu, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
+  }
+
+  /**
+   * Raise external interrupt `vector` (the PIC's INTR): delivered when IF = 1 and
+   * no interrupt shadow is open, waking the CPU from HLT. Returns whether it was.
+   */
+  interrupt(vector: number): boolean {
+    const c = this.cpu;
+    const i = c.i32;
+    if (!(i[EFLAGS_I] & IF) || i[SHADOW_I]) return false;
+    i[HALTED >> 2] = 0;
+    deliverException(c, vector, 0, false, InterruptKind.EXTERNAL);
+    return true;
   }
 
   /** Run until HLT, shutdown, or `limit` instructions retired. Returns instructions retired. */

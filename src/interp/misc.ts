@@ -1,5 +1,6 @@
 /** NOP, the undefined and over-long encodings, INVD/WBINVD, RDTSC, CPUID. */
 import type { Cpu } from "../cpu/cpu.js";
+import { readTsc } from "../cpu/msr.js";
 import { Reg } from "../cpu/layout.js";
 import type { HandlerFactory } from "./registry.js";
 
@@ -12,16 +13,16 @@ const MAX_LEAF = 2;
 const CPUID: readonly (readonly [number, number, number, number])[] = [
   // "GenuineIntel" in EBX, EDX, ECX order.
   [MAX_LEAF, 0x756e6547, 0x6c65746e, 0x49656e69],
-  // Family 6, model 1, stepping 9; EDX: FPU PSE TSC MSR CX8 PGE CMOV.
-  [0x619, 0, 0, (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 13) | (1 << 15)],
+  // Family 6, model 1, stepping 9; EDX: FPU PSE TSC MSR CX8 MTRR PGE CMOV.
+  [0x619, 0, 0, (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15)],
   // One call; descriptors 01 02 03 (TLBs), 42 (256 KiB L2), 0A (8 KiB L1 data), 04 (4 MiB data TLB), 06 (8 KiB L1 code).
   [0x03020101, 0, 0, 0x06040a42],
 ];
 
-/** TSC = retired instructions; #GP(0) outside CPL 0 when CR4.TSD restricts it. */
+/** TSC = virtual time in instruction slots (msr.ts); #GP(0) outside CPL 0 when CR4.TSD restricts it. */
 function rdtsc(c: Cpu): void {
   if ((c.cr4 & CR4_TSD) !== 0 && c.cpl > 0) c.raiseGP(0);
-  const t = c.icount;
+  const t = readTsc(c);
   c.setReg32(Reg.EAX, t % TWO_32 | 0);
   c.setReg32(Reg.EDX, Math.floor(t / TWO_32) | 0);
 }

@@ -46,9 +46,14 @@ const FAMILIES: Record<string, Record<string, HandlerFactory>> = {
   system,
 };
 
-/** Privileged instructions (OpClass.PRIV) fault with #GP(0) outside CPL 0, V86 included. */
-function privileged(h: Handler): Handler {
+/**
+ * Privileged instructions (OpClass.PRIV) fault with #GP(0) outside CPL 0, V86
+ * included; those that only exist in protected mode (OpClass.MODEDEP: LLDT, LTR)
+ * are #UD in V86 mode first, as in real mode.
+ */
+function privileged(h: Handler, protectedOnly: boolean): Handler {
   return (c, i) => {
+    if (protectedOnly && c.v86) c.raiseUD();
     if (c.cpl !== 0) c.raiseGP(0);
     h(c, i);
   };
@@ -68,7 +73,7 @@ function build(): Handler[] {
       continue;
     }
     const handler = factory(row);
-    out.push(row.cls & OpClass.PRIV ? privileged(handler) : handler);
+    out.push(row.cls & OpClass.PRIV ? privileged(handler, (row.cls & OpClass.MODEDEP) !== 0) : handler);
   }
   return out;
 }
