@@ -207,7 +207,11 @@ export class Machine {
     const sliceEnd = Math.min(c.icount + SLICE, limit);
     while (c.icount < sliceEnd) {
       clock.runDue();
-      if (this.intr && c.eflagsRaw & IF && it.interrupt(this.pic.acknowledge())) continue;
+      // Acknowledge at the PIC only when the CPU takes the interrupt, or the request is lost.
+      if (this.intr && it.interruptible) {
+        it.interrupt(this.pic.acknowledge());
+        continue;
+      }
       if (it.halted) {
         const deadline = clock.deadline();
         // HLT with interrupts off (or nothing that will ever interrupt) is the end of the run.

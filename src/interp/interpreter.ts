@@ -130,6 +130,12 @@ export class Interpreter {
     deliverException(this.cpu, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
   }
 
+  /** An external interrupt would be taken now: IF = 1 and no interrupt shadow open. */
+  get interruptible(): boolean {
+    const i = this.cpu.i32;
+    return (i[EFLAGS_I] & IF) !== 0 && i[SHADOW_I] === 0;
+  }
+
   /**
    * Raise external interrupt `vector` (the PIC's INTR): delivered when IF = 1 and
    * no interrupt shadow is open, waking the CPU from HLT. Returns whether it was.
@@ -137,7 +143,7 @@ export class Interpreter {
   interrupt(vector: number): boolean {
     const c = this.cpu;
     const i = c.i32;
-    if (!(i[EFLAGS_I] & IF) || i[SHADOW_I]) return false;
+    if (!this.interruptible) return false;
     i[HALTED >> 2] = 0;
     deliverException(c, vector, 0, false, InterruptKind.EXTERNAL);
     return true;
