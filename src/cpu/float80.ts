@@ -1,17 +1,17 @@
 /**
  * x87 double extended-precision arithmetic on exact 80-bit values, computed in
- * integer steps on 32-bit significand halves: IEEE 754 rounding to 24, 53 or 64
- * bits in the four rounding modes, masked responses, denormals and tininess as
- * the x87 detects them (before rounding for register results, after rounding for
- * stores to single and double format). Add, subtract, multiply, divide, square
- * root, remainders, round-to-integer, scaling and the conversions give the bits a
- * real x87 gives.
+ * integer steps on 32-bit significand words: IEEE 754 rounding to 24, 53 or 64
+ * bits in the four rounding modes, masked and unmasked responses, denormals,
+ * and tininess detected after rounding, as the x87 does. Add, subtract,
+ * multiply, divide, square root, remainders, round-to-integer, scaling and the
+ * conversions give the bits a real x87 gives.
  *
- * A value travels as three numbers: `se` (sign in bit 15, biased exponent in
- * bits 0..14), `hi` and `lo` (significand bits 63..32 and 31..0, unsigned 32-bit;
- * bit 63 is the explicit integer bit J). Operations write their result to `res`
- * and OR the exceptions they raise into `env.flags`, plus C1 when the result was
- * rounded up in magnitude; the caller applies the masks.
+ * A value is an F80: a Uint32Array of [sign/exponent word, significand bits
+ * 63..32, bits 31..0], bit 63 being the explicit integer bit J. Operations take
+ * F80 operands, write `res`, and OR the exceptions they raise into `env.flags`,
+ * plus C1 when the result was rounded up in magnitude; the caller applies the
+ * masks. Intermediate words live in typed arrays, never in boxed numbers, so
+ * arithmetic allocates nothing.
  */
 
 /** Exception flags, in status-word bit positions. */
@@ -26,14 +26,13 @@ export const SF = 0x40;
 /** C1 in status-word position: set when the result was rounded up in magnitude. */
 export const C1 = 0x200;
 
-/** Rounding control, CW bits 10..11. */
-export const RC_NEAREST = 0;
-export const RC_DOWN = 1;
-export const RC_UP = 2;
-export const RC_ZERO = 3;
+/** Rounding control, CW bits 10..11 (3: toward zero). */
+const RC_NEAREST = 0;
+const RC_DOWN = 1;
+const RC_UP = 2;
 
 /** Rounding state of the instruction in progress and the flags it raised. */
-export class FpEnv {
+class FpEnv {
   /** RC field. */
   rc = RC_NEAREST;
   /** Significand bits of arithmetic results (CW.PC: 24, 53, 64). */
@@ -46,17 +45,24 @@ export class FpEnv {
 
 export const env = new FpEnv();
 
-/** An 80-bit register image. */
-export class F80 {
-  se = 0;
-  hi = 0;
-  lo = 0;
+/** An 80-bit register image: [sign/exponent, significand high word, low word]. */
+export type F80 = Uint32Array;
+export const SE = 0;
+export const HI = 1;
+export const LO = 2;
+
+export function f80(se = 0, hi = 0, lo = 0): F80 {
+  const x = new Uint32Array(3);
+  x[SE] = se;
+  x[HI] = hi;
+  x[LO] = lo;
+  return x;
 }
 
 /** Result of the last operation. */
-export const res = new F80();
+export const res = f80();
 
-export const EXP_MAX = 0x7fff;
+const EXP_MAX = 0x7fff;
 const BIAS = 16383;
 /** Exponent adjustment of an unmasked overflow or underflow result (SDM Vol. 1 §8.5.4). */
 const WRAP = 24576;
@@ -77,7 +83,7 @@ export const enum Cls {
 }
 
 /** Destination formats of rounding: register, double, single. */
-export const enum Fmt {
+const enum Fmt {
   REG,
   F64,
   F32,
@@ -87,12 +93,32 @@ const FMT_INF = [EXP_MAX, 0x7ff, 0xff];
 
 const TWO32 = 4294967296;
 
-// Unpacked operand: sign, exponent of the J bit, normalised significand.
+/** Word registers of the unit (indexes into W). */
+const enum R {
+  /** Significand of the last unpacked operand. */
+  UH, UL,
+  /** Significand of the first operand, kept while the second is unpacked. */
+  AH, AL,
+  /** Shift-right-jam input and output. */
+  SH, SL, SX,
+  /** normalizeSig input and output. */
+  NH, NL,
+  /** roundPack input: significand and the bits below it. */
+  KH, KL, KX,
+  /** 128-bit product, least significant word first. */
+  P0, P1, P2, P3,
+  /** Quotient and the bits below it. */
+  QH, QL, QX,
+  /** Integer magnitude of roundToInt. */
+  IH, IL,
+}
+const W = new Uint32Array(24);
+
+// The last unpacked operand's sign, J-bit exponent and whether it was a denormal.
 let uSign = 0;
 let uExp = 0;
-let uHi = 0;
-let uLo = 0;
 let uDenormal = false;
+let nShift = 0;
 
 /** An operand taken apart: class, sign, exponent of the J bit, normalised significand. */
 export class Unpacked {
@@ -105,56 +131,57 @@ export class Unpacked {
 }
 
 /** Take a register image apart into `u` (denormals normalised); returns its class. */
-export function unpackTo(u: Unpacked, se: number, hi: number, lo: number): Cls {
-  const cls = unpack(se, hi, lo);
+export function unpackTo(u: Unpacked, x: F80): Cls {
+  const cls = unpack(x);
   u.cls = cls;
   u.sign = uSign;
   u.exp = uExp;
-  u.hi = uHi;
-  u.lo = uLo;
+  u.hi = W[R.UH];
+  u.lo = W[R.UL];
   u.denormal = uDenormal;
   return cls;
 }
 
 /** Classify a register image. */
-export function classify(se: number, hi: number, lo: number): Cls {
-  const e = se & EXP_MAX;
+export function classify(x: F80): Cls {
+  const e = x[SE] & EXP_MAX;
+  const hi = x[HI];
   if (e === EXP_MAX) {
     if (!(hi & 0x80000000)) return Cls.UNSUPPORTED;
-    if ((hi & 0x7fffffff) === 0 && lo === 0) return Cls.INF;
+    if ((hi & 0x7fffffff) === 0 && x[LO] === 0) return Cls.INF;
     return hi & 0x40000000 ? Cls.QNAN : Cls.SNAN;
   }
-  if (e === 0) return hi === 0 && lo === 0 ? Cls.ZERO : Cls.FINITE;
+  if (e === 0) return hi === 0 && x[LO] === 0 ? Cls.ZERO : Cls.FINITE;
   return hi & 0x80000000 ? Cls.FINITE : Cls.UNSUPPORTED;
 }
 
-/** Unpack into the u* variables; denormals (and pseudo-denormals) are normalised. */
-function unpack(se: number, hi: number, lo: number): Cls {
-  const cls = classify(se, hi, lo);
-  uSign = se >>> 15;
+/** Unpack into uSign/uExp/uDenormal and W[UH..UL]; denormals (and pseudo-denormals) are normalised. */
+function unpack(x: F80): Cls {
+  const cls = classify(x);
+  uSign = x[SE] >>> 15;
   uDenormal = false;
   if (cls !== Cls.FINITE) return cls;
-  const e = se & EXP_MAX;
+  const e = x[SE] & EXP_MAX;
   if (e !== 0) {
     uExp = e - BIAS;
-    uHi = hi;
-    uLo = lo;
+    W[R.UH] = x[HI];
+    W[R.UL] = x[LO];
     return cls;
   }
   uDenormal = true;
-  normalizeSig(hi, lo);
+  W[R.NH] = x[HI];
+  W[R.NL] = x[LO];
+  normalizeSig();
   uExp = 1 - BIAS - nShift;
-  uHi = nHi;
-  uLo = nLo;
+  W[R.UH] = W[R.NH];
+  W[R.UL] = W[R.NL];
   return cls;
 }
 
-let nHi = 0;
-let nLo = 0;
-let nShift = 0;
-
-/** Shift a non-zero 64-bit significand left until bit 63 is set. */
-function normalizeSig(hi: number, lo: number): void {
+/** Shift the non-zero 64-bit W[NH..NL] left until bit 63 is set; the count goes to nShift. */
+function normalizeSig(): void {
+  let hi = W[R.NH];
+  let lo = W[R.NL];
   let s = 0;
   if (hi === 0) {
     hi = lo;
@@ -163,39 +190,53 @@ function normalizeSig(hi: number, lo: number): void {
   }
   const z = Math.clz32(hi);
   if (z) {
-    hi = ((hi << z) | (lo >>> (32 - z))) >>> 0;
-    lo = (lo << z) >>> 0;
+    hi = (hi << z) | (lo >>> (32 - z));
+    lo = lo << z;
   }
-  nHi = hi >>> 0;
-  nLo = lo >>> 0;
+  W[R.NH] = hi;
+  W[R.NL] = lo;
   nShift = s + z;
 }
 
-export function setRes(se: number, hi: number, lo: number): void {
-  res.se = se;
-  res.hi = hi >>> 0;
-  res.lo = lo >>> 0;
+function setResWords(se: number, from: R): void {
+  res[SE] = se;
+  res[HI] = W[from];
+  res[LO] = W[from + 1];
 }
 
 /** Masked invalid operation: IE and the default NaN. */
 export function invalid(): void {
   env.flags = (env.flags & ~DE) | IE;
-  setRes(INDEF_SE, INDEF_HI, 0);
+  res[SE] = INDEF_SE;
+  res[HI] = INDEF_HI;
+  res[LO] = 0;
 }
 
 export function setZero(sign: number): void {
-  setRes(sign << 15, 0, 0);
+  res[SE] = sign << 15;
+  res[HI] = 0;
+  res[LO] = 0;
 }
 
 export function setInf(sign: number): void {
-  setRes((sign << 15) | EXP_MAX, 0x80000000, 0);
+  res[SE] = (sign << 15) | EXP_MAX;
+  res[HI] = 0x80000000;
+  res[LO] = 0;
+}
+
+export function copyTo(to: F80, from: F80): void {
+  to[SE] = from[SE];
+  to[HI] = from[HI];
+  to[LO] = from[LO];
 }
 
 /** One NaN operand: a signaling one raises IE and is quieted. */
-export function nan1(se: number, hi: number, lo: number, cls: Cls): void {
+export function nan1(x: F80, cls: Cls): void {
   if (cls === Cls.UNSUPPORTED) return invalid();
   if (cls === Cls.SNAN) env.flags = (env.flags & ~DE) | IE;
-  setRes(se, hi | 0x40000000, lo);
+  res[SE] = x[SE];
+  res[HI] = x[HI] | 0x40000000;
+  res[LO] = x[LO];
 }
 
 /**
@@ -203,7 +244,7 @@ export function nan1(se: number, hi: number, lo: number, cls: Cls): void {
  * quiet NaN wins over a signaling one, between two of a kind the larger
  * significand (then the smaller sign/exponent word, i.e. the positive one).
  */
-export function nan2(aSe: number, aHi: number, aLo: number, aCls: Cls, bSe: number, bHi: number, bLo: number, bCls: Cls): void {
+export function nan2(a: F80, aCls: Cls, b: F80, bCls: Cls): void {
   if (aCls === Cls.UNSUPPORTED || bCls === Cls.UNSUPPORTED) return invalid();
   if (aCls === Cls.SNAN || bCls === Cls.SNAN) env.flags = (env.flags & ~DE) | IE;
   const aNaN = aCls === Cls.QNAN || aCls === Cls.SNAN;
@@ -212,29 +253,35 @@ export function nan2(aSe: number, aHi: number, aLo: number, aCls: Cls, bSe: numb
   if (aNaN && bNaN) {
     if (aCls !== bCls) pickA = aCls === Cls.QNAN;
     else {
-      const ah = aHi | 0x40000000;
-      const bh = bHi | 0x40000000;
-      if (ah !== bh) pickA = ah >>> 0 > bh >>> 0;
-      else if (aLo !== bLo) pickA = aLo > bLo;
-      else pickA = aSe <= bSe;
+      const ah = (a[HI] | 0x40000000) >>> 0;
+      const bh = (b[HI] | 0x40000000) >>> 0;
+      if (ah !== bh) pickA = ah > bh;
+      else if (a[LO] !== b[LO]) pickA = a[LO] > b[LO];
+      else pickA = a[SE] <= b[SE];
     }
   } else pickA = aNaN;
-  if (pickA) setRes(aSe, aHi | 0x40000000, aLo);
-  else setRes(bSe, bHi | 0x40000000, bLo);
+  nan1(pickA ? a : b, Cls.QNAN);
 }
 
 /** NaN or unsupported: the operand decides the result through nan1/nan2. */
 export const isNaNOrBad = (cls: Cls) => cls >= Cls.QNAN;
 
+/**
+ * A denormal operand raises DE. Unmasked, it is a pre-computation exception:
+ * the operation stops there (true), with no result and no other flag.
+ */
+export function denormalStops(): boolean {
+  env.flags |= DE;
+  return (env.masks & DE) === 0;
+}
+
 // ---- rounding ---------------------------------------------------------------
 
-// Scratch for the 96-bit shift: significand hi:lo and the bits below it.
-let sHi = 0;
-let sLo = 0;
-let sExt = 0;
-
-/** Shift hi:lo:ext right by n, ORing every bit shifted out into bit 0 of ext. */
-function shiftRightJam(hi: number, lo: number, ext: number, n: number): void {
+/** Shift W[SH..SX] right by n, ORing every bit shifted out into bit 0 of SX. */
+function shiftRightJam(n: number): void {
+  let hi = W[R.SH];
+  let lo = W[R.SL];
+  let ext = W[R.SX];
   let sticky = 0;
   if (n >= 96) {
     sticky = hi | lo | ext;
@@ -254,13 +301,14 @@ function shiftRightJam(hi: number, lo: number, ext: number, n: number): void {
       hi = hi >>> n;
     }
   }
-  sHi = hi >>> 0;
-  sLo = lo >>> 0;
-  sExt = (ext | (sticky !== 0 ? 1 : 0)) >>> 0;
+  W[R.SH] = hi;
+  W[R.SL] = lo;
+  W[R.SX] = ext | (sticky !== 0 ? 1 : 0);
 }
 
-/** Whether rounding (hi:lo:ext) at bit k (0..63 discarded bits) increments, in mode rc. */
-function roundsUp(sign: number, hi: number, lo: number, ext: number, k: number, rc: number): boolean {
+/** Whether rounding W[KH..KX] at bit k (0..40 discarded bits) increments, in mode rc. */
+function roundsUp(sign: number, k: number, rc: number): boolean {
+  const hi = W[R.KH], lo = W[R.KL], ext = W[R.KX];
   let half: boolean;
   let below: boolean;
   let lsb: number;
@@ -290,26 +338,27 @@ function roundsUp(sign: number, hi: number, lo: number, ext: number, k: number, 
   return false;
 }
 
-/** Whether significand bits k..63 are all set (rounding up there carries out of bit 63). */
-function allOnesAbove(hi: number, lo: number, k: number): boolean {
-  if (k >= 32) return hi >>> (k - 32) === 0xffffffff >>> (k - 32);
-  return hi === 0xffffffff && lo >>> k === 0xffffffff >>> k;
+/** Whether W[KH..KX] has bits below bit k. */
+function inexactAt(k: number): boolean {
+  if (W[R.KX] !== 0) return true;
+  if (k === 0) return false;
+  if (k < 32) return (W[R.KL] & ((1 << k) - 1)) !== 0;
+  return W[R.KL] !== 0 || (W[R.KH] & ((1 << (k - 32)) - 1)) !== 0;
 }
 
-function inexactAt(hi: number, lo: number, ext: number, k: number): boolean {
-  if (ext !== 0) return true;
-  if (k === 0) return false;
-  if (k < 32) return (lo & ((1 << k) - 1)) !== 0;
-  return lo !== 0 || (hi & ((1 << (k - 32)) - 1)) !== 0;
+/** Whether significand bits k..63 of W[KH..KL] are all set (rounding up there carries out of bit 63). */
+function allOnesAbove(k: number): boolean {
+  if (k >= 32) return W[R.KH] >>> (k - 32) === 0xffffffff >>> (k - 32);
+  return W[R.KH] === 0xffffffff && W[R.KL] >>> k === 0xffffffff >>> k;
 }
 
 /**
- * Round (-1)^sign × hi:lo:ext, normalised (bit 63 set, weight 2^e), to `p`
+ * Round (-1)^sign × W[KH..KX], normalised (bit 63 set, weight 2^e), to `p`
  * significant bits of format `fmt` and pack it into `res` (exponent biased for
  * that format; for F64/F32 the significand keeps its J-bit alignment). Raises
  * PE, UE, OE and C1 as the x87 does, with masked or unmasked responses.
  */
-export function roundPack(sign: number, e: number, hi: number, lo: number, ext: number, p: number, fmt: Fmt): void {
+function roundPack(sign: number, e: number, p: number, fmt: Fmt): void {
   const rc = env.rc;
   const masks = env.masks;
   const k = 64 - p;
@@ -317,59 +366,68 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, ext: 
   let tiny = false;
   if (be <= 0) {
     // Tininess after rounding: not tiny when rounding with unbounded exponent reaches 2^emin.
-    tiny = be < 0 || !(allOnesAbove(hi, lo, k) && roundsUp(sign, hi, lo, ext, k, rc));
-    if (tiny && !(masks & UE)) {
+    tiny = be < 0 || !(allOnesAbove(k) && roundsUp(sign, k, rc));
+    // Unmasked, a register result is wrapped into range; one the wrap cannot reach gets the masked response.
+    if (tiny && !(masks & UE) && (fmt !== Fmt.REG || be + WRAP > 0)) {
       env.flags |= UE;
       if (fmt !== Fmt.REG) return;
       be += WRAP;
       tiny = false;
     } else {
-      shiftRightJam(hi, lo, ext, 1 - be);
-      hi = sHi;
-      lo = sLo;
-      ext = sExt;
+      W[R.SH] = W[R.KH];
+      W[R.SL] = W[R.KL];
+      W[R.SX] = W[R.KX];
+      shiftRightJam(1 - be);
+      W[R.KH] = W[R.SH];
+      W[R.KL] = W[R.SL];
+      W[R.KX] = W[R.SX];
       be = 0;
     }
   }
-  const inexact = inexactAt(hi, lo, ext, k);
-  let up = false;
-  if (inexact && roundsUp(sign, hi, lo, ext, k, rc)) {
-    up = true;
+  const inexact = inexactAt(k);
+  const up = inexact && roundsUp(sign, k, rc);
+  let hi = W[R.KH];
+  let lo = W[R.KL];
+  if (up) {
     if (k < 32) {
-      lo += 2 ** k;
+      lo += 1 << k;
       if (lo >= TWO32) {
         lo -= TWO32;
         hi += 1;
       }
-    } else hi += 2 ** (k - 32);
+    } else hi += 1 << (k - 32);
     if (hi >= TWO32) {
       hi = 0x80000000;
       lo = 0;
       be++;
     } else if (be === 0 && hi >= 0x80000000) be = 1;
   }
-  if (k < 32) lo = (lo & ~((2 ** k) - 1)) >>> 0;
+  if (k < 32) lo &= ~((1 << k) - 1);
   else {
     lo = 0;
-    hi = (hi & ~((2 ** (k - 32)) - 1)) >>> 0;
+    hi &= ~((1 << (k - 32)) - 1);
   }
   if (be >= FMT_INF[fmt]) {
-    if (!(masks & OE)) {
+    if (!(masks & OE) && (fmt !== Fmt.REG || be - WRAP < FMT_INF[fmt])) {
       env.flags |= OE | (inexact ? PE : 0) | (up ? C1 : 0);
       if (fmt !== Fmt.REG) return;
-      setRes((sign << 15) | (be - WRAP), hi, lo);
+      res[SE] = (sign << 15) | (be - WRAP);
+      res[HI] = hi;
+      res[LO] = lo;
       return;
     }
     env.flags |= OE | PE;
     const toInf = rc === RC_NEAREST || (rc === RC_UP && sign === 0) || (rc === RC_DOWN && sign !== 0);
     if (toInf) {
       env.flags |= C1;
-      setRes((sign << 15) | FMT_INF[fmt], 0x80000000, 0);
+      res[SE] = (sign << 15) | FMT_INF[fmt];
+      res[HI] = 0x80000000;
+      res[LO] = 0;
     } else {
       env.flags &= ~C1;
-      const mh = p >= 32 ? 0xffffffff : (0xffffffff << (32 - p)) >>> 0;
-      const ml = p <= 32 ? 0 : p >= 64 ? 0xffffffff : (0xffffffff << (64 - p)) >>> 0;
-      setRes((sign << 15) | (FMT_INF[fmt] - 1), mh, ml);
+      res[SE] = (sign << 15) | (FMT_INF[fmt] - 1);
+      res[HI] = p >= 32 ? 0xffffffff : 0xffffffff << (32 - p);
+      res[LO] = p <= 32 ? 0 : p >= 64 ? 0xffffffff : 0xffffffff << (64 - p);
     }
     return;
   }
@@ -378,16 +436,22 @@ export function roundPack(sign: number, e: number, hi: number, lo: number, ext: 
     if (up) env.flags |= C1;
   }
   if (hi === 0 && lo === 0) be = 0;
-  setRes((sign << 15) | be, hi, lo);
+  res[SE] = (sign << 15) | be;
+  res[HI] = hi;
+  res[LO] = lo;
 }
 
-/** Pack a finite non-zero value that is exact in 64 bits (no rounding at the register's full width). */
-function packExact(sign: number, e: number, hi: number, lo: number): void {
-  roundPack(sign, e, hi, lo, 0, 64, Fmt.REG);
+/** roundPack of the unpacked operand itself, at p bits. */
+function roundUnpacked(p: number): void {
+  W[R.KH] = W[R.UH];
+  W[R.KL] = W[R.UL];
+  W[R.KX] = 0;
+  roundPack(uSign, uExp, p, Fmt.REG);
 }
 
-/** Normalise a 96-bit significand (not all zero) and round it to register format. */
-function normRoundPack(sign: number, e: number, hi: number, lo: number, ext: number, p: number): void {
+/** Normalise W[KH..KX] (not all zero) and round it to register format. */
+function normRoundPack(sign: number, e: number, p: number): void {
+  let hi = W[R.KH], lo = W[R.KL], ext = W[R.KX];
   if (hi === 0) {
     if (lo === 0) {
       hi = ext;
@@ -408,42 +472,46 @@ function normRoundPack(sign: number, e: number, hi: number, lo: number, ext: num
     ext = ext << z;
     e -= z;
   }
-  roundPack(sign, e, hi >>> 0, lo >>> 0, ext >>> 0, p, Fmt.REG);
+  W[R.KH] = hi;
+  W[R.KL] = lo;
+  W[R.KX] = ext;
+  roundPack(sign, e, p, Fmt.REG);
 }
 
 // ---- add, subtract ----------------------------------------------------------
 
 /** a + b (sub: a - b), rounded to the precision control. */
-export function add(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, sub: boolean): void {
-  addP(aSe, aHi, aLo, bSe, bHi, bLo, sub, env.pc);
-}
-
-/** a + b (sub: a - b), rounded to p bits. */
-export function addP(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, sub: boolean, p: number): void {
-  const aCls = unpack(aSe, aHi, aLo);
-  const aSign = uSign;
-  const aExp = uExp;
-  const ah = uHi;
-  const al = uLo;
-  const aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
-  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(aSe, aHi, aLo, aCls, bSe, bHi, bLo, bCls);
+export function add(a: F80, b: F80, sub: boolean): void {
+  const p = env.pc;
+  const aCls = unpack(a);
+  const aSign = uSign, aExp = uExp, aDen = uDenormal;
+  W[R.AH] = W[R.UH];
+  W[R.AL] = W[R.UL];
+  const bCls = unpack(b);
+  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(a, aCls, b, bCls);
   const bSign = uSign ^ (sub ? 1 : 0);
-  if (aDen || uDenormal) env.flags |= DE;
+  if ((aDen || uDenormal) && denormalStops()) return;
   if (aCls === Cls.INF || bCls === Cls.INF) {
     if (aCls === Cls.INF && bCls === Cls.INF && aSign !== bSign) return invalid();
     return setInf(aCls === Cls.INF ? aSign : bSign);
   }
   if (bCls === Cls.ZERO) {
     if (aCls === Cls.ZERO) return setZero(aSign === bSign ? aSign : env.rc === RC_DOWN ? 1 : 0);
-    return roundPack(aSign, aExp, ah, al, 0, p, Fmt.REG);
+    W[R.KH] = W[R.AH];
+    W[R.KL] = W[R.AL];
+    W[R.KX] = 0;
+    return roundPack(aSign, aExp, p, Fmt.REG);
   }
-  if (aCls === Cls.ZERO) return roundPack(bSign, uExp, uHi, uLo, 0, p, Fmt.REG);
-  addFinite(aSign, aExp, ah, al, bSign, uExp, uHi, uLo, p);
+  if (aCls === Cls.ZERO) {
+    uSign = bSign;
+    return roundUnpacked(p);
+  }
+  addFinite(aSign, aExp, bSign, uExp, p);
 }
 
-/** Sum of two finite non-zero normalised values, rounded to p bits. */
-function addFinite(aSign: number, aExp: number, ah: number, al: number, bSign: number, bExp: number, bh: number, bl: number, p: number): void {
+/** Sum of two finite non-zero normalised values (A in W[AH..AL], B in W[UH..UL]), rounded to p bits. */
+function addFinite(aSign: number, aExp: number, bSign: number, bExp: number, p: number): void {
+  let ah = W[R.AH], al = W[R.AL], bh = W[R.UH], bl = W[R.UL];
   // Order by magnitude: A is the larger.
   if (bExp > aExp || (bExp === aExp && (bh > ah || (bh === ah && bl > al)))) {
     let t = aSign; aSign = bSign; bSign = t;
@@ -451,10 +519,13 @@ function addFinite(aSign: number, aExp: number, ah: number, al: number, bSign: n
     t = ah; ah = bh; bh = t;
     t = al; al = bl; bl = t;
   }
-  shiftRightJam(bh, bl, 0, aExp - bExp);
-  bh = sHi;
-  bl = sLo;
-  const bx = sExt;
+  W[R.SH] = bh;
+  W[R.SL] = bl;
+  W[R.SX] = 0;
+  shiftRightJam(aExp - bExp);
+  bh = W[R.SH];
+  bl = W[R.SL];
+  const bx = W[R.SX];
   if (aSign === bSign) {
     let lo = al + bl;
     let hi = ah + bh;
@@ -471,102 +542,95 @@ function addFinite(aSign: number, aExp: number, ah: number, al: number, bSign: n
       hi = (hi >>> 1) | 0x80000000;
       e++;
     }
-    return roundPack(aSign, e, hi >>> 0, lo >>> 0, ext >>> 0, p, Fmt.REG);
+    W[R.KH] = hi;
+    W[R.KL] = lo;
+    W[R.KX] = ext;
+    return roundPack(aSign, e, p, Fmt.REG);
   }
-  let ext = -bx;
   let borrow = bx !== 0 ? 1 : 0;
   let lo = al - bl - borrow;
   borrow = lo < 0 ? 1 : 0;
   if (borrow) lo += TWO32;
   const hi = ah - bh - borrow;
-  if (hi === 0 && lo === 0 && ext === 0) return setZero(env.rc === RC_DOWN ? 1 : 0);
-  normRoundPack(aSign, aExp, hi, lo, ext >>> 0, p);
+  if (hi === 0 && lo === 0 && bx === 0) return setZero(env.rc === RC_DOWN ? 1 : 0);
+  W[R.KH] = hi;
+  W[R.KL] = lo;
+  W[R.KX] = -bx;
+  normRoundPack(aSign, aExp, p);
 }
 
 // ---- multiply ---------------------------------------------------------------
 
-// 128-bit product, most significant word first.
-let p3 = 0;
-let p2 = 0;
-let p1 = 0;
-let p0 = 0;
-
-/** 64 × 64 → 128-bit unsigned product in 16-bit columns (each sum stays exact in a double). */
-function mul64(ah: number, al: number, bh: number, bl: number): void {
+/** W[AH..AL] × W[UH..UL] → W[P3..P0], in 16-bit columns (each sum stays below 2^36, exact in a double). */
+function mul64(): void {
+  const al = W[R.AL], ah = W[R.AH], bl = W[R.UL], bh = W[R.UH];
   const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
   const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
   let t = a0 * b0;
-  const d0 = t % 65536;
+  const d0 = (t >>> 0) & 0xffff;
   t = (t - d0) / 65536 + a0 * b1 + a1 * b0;
-  const d1 = t % 65536;
+  const d1 = (t >>> 0) & 0xffff;
   t = (t - d1) / 65536 + a0 * b2 + a1 * b1 + a2 * b0;
-  const d2 = t % 65536;
+  const d2 = (t >>> 0) & 0xffff;
   t = (t - d2) / 65536 + a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
-  const d3 = t % 65536;
+  const d3 = (t >>> 0) & 0xffff;
   t = (t - d3) / 65536 + a1 * b3 + a2 * b2 + a3 * b1;
-  const d4 = t % 65536;
+  const d4 = (t >>> 0) & 0xffff;
   t = (t - d4) / 65536 + a2 * b3 + a3 * b2;
-  const d5 = t % 65536;
+  const d5 = (t >>> 0) & 0xffff;
   t = (t - d5) / 65536 + a3 * b3;
-  const d6 = t % 65536;
+  const d6 = (t >>> 0) & 0xffff;
   const d7 = (t - d6) / 65536;
-  p0 = (d0 | (d1 << 16)) >>> 0;
-  p1 = (d2 | (d3 << 16)) >>> 0;
-  p2 = (d4 | (d5 << 16)) >>> 0;
-  p3 = (d6 | (d7 << 16)) >>> 0;
+  W[R.P0] = d0 | (d1 << 16);
+  W[R.P1] = d2 | (d3 << 16);
+  W[R.P2] = d4 | (d5 << 16);
+  W[R.P3] = d6 | (d7 << 16);
 }
 
 /** a × b, rounded to the precision control. */
-export function mul(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number): void {
-  mulP(aSe, aHi, aLo, bSe, bHi, bLo, env.pc);
-}
-
-/** a × b rounded to p bits. */
-export function mulP(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, p: number): void {
-  const aCls = unpack(aSe, aHi, aLo);
-  const aExp = uExp;
-  const ah = uHi;
-  const al = uLo;
-  const aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
-  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(aSe, aHi, aLo, aCls, bSe, bHi, bLo, bCls);
-  const sign = (aSe ^ bSe) >>> 15 & 1;
-  if (aDen || uDenormal) env.flags |= DE;
+export function mul(a: F80, b: F80): void {
+  const aCls = unpack(a);
+  const aExp = uExp, aDen = uDenormal;
+  W[R.AH] = W[R.UH];
+  W[R.AL] = W[R.UL];
+  const bCls = unpack(b);
+  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(a, aCls, b, bCls);
+  const sign = ((a[SE] ^ b[SE]) >>> 15) & 1;
+  if ((aDen || uDenormal) && denormalStops()) return;
   if (aCls === Cls.INF || bCls === Cls.INF) {
     if (aCls === Cls.ZERO || bCls === Cls.ZERO) return invalid();
     return setInf(sign);
   }
   if (aCls === Cls.ZERO || bCls === Cls.ZERO) return setZero(sign);
-  mul64(ah, al, uHi, uLo);
+  mul64();
   let e = aExp + uExp;
-  let hi = p3, lo = p2, ext = p1 | (p0 !== 0 ? 1 : 0);
-  if (hi & 0x80000000) e++;
-  else {
-    hi = (hi << 1) | (lo >>> 31);
-    lo = (lo << 1) | (p1 >>> 31);
-    ext = (p1 << 1) | (p0 !== 0 ? 1 : 0);
+  const p1 = W[R.P1];
+  const sticky = W[R.P0] !== 0 ? 1 : 0;
+  if (W[R.P3] & 0x80000000) {
+    e++;
+    W[R.KH] = W[R.P3];
+    W[R.KL] = W[R.P2];
+    W[R.KX] = p1 | sticky;
+  } else {
+    W[R.KH] = (W[R.P3] << 1) | (W[R.P2] >>> 31);
+    W[R.KL] = (W[R.P2] << 1) | (p1 >>> 31);
+    W[R.KX] = (p1 << 1) | sticky;
   }
-  roundPack(sign, e, hi >>> 0, lo >>> 0, ext >>> 0, p, Fmt.REG);
+  roundPack(sign, e, env.pc, Fmt.REG);
 }
 
 // ---- divide -----------------------------------------------------------------
 
 /** a / b, rounded to the precision control. */
-export function div(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number): void {
-  divP(aSe, aHi, aLo, bSe, bHi, bLo, env.pc);
-}
-
-/** a / b rounded to p bits. */
-export function divP(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, p: number): void {
-  const aCls = unpack(aSe, aHi, aLo);
-  const aExp = uExp;
-  const ah = uHi;
-  const al = uLo;
-  const aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
-  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(aSe, aHi, aLo, aCls, bSe, bHi, bLo, bCls);
-  const sign = (aSe ^ bSe) >>> 15 & 1;
-  if (aDen || uDenormal) env.flags |= DE;
+export function div(a: F80, b: F80): void {
+  const aCls = unpack(a);
+  const aExp = uExp, aDen = uDenormal;
+  W[R.AH] = W[R.UH];
+  W[R.AL] = W[R.UL];
+  const bCls = unpack(b);
+  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(a, aCls, b, bCls);
+  const sign = ((a[SE] ^ b[SE]) >>> 15) & 1;
+  if ((aDen || uDenormal) && denormalStops()) return;
   if (aCls === Cls.INF) return bCls === Cls.INF ? invalid() : setInf(sign);
   if (bCls === Cls.INF) return setZero(sign);
   if (bCls === Cls.ZERO) {
@@ -575,25 +639,23 @@ export function divP(aSe: number, aHi: number, aLo: number, bSe: number, bHi: nu
     return setInf(sign);
   }
   if (aCls === Cls.ZERO) return setZero(sign);
-  divSig(ah, al, uHi, uLo);
-  const e = aExp - uExp - (qShift ? 1 : 0);
-  roundPack(sign, e, qHi, qLo, qExt, p, Fmt.REG);
+  const doubled = divSig();
+  W[R.KH] = W[R.QH];
+  W[R.KL] = W[R.QL];
+  W[R.KX] = W[R.QX];
+  roundPack(sign, aExp - uExp - (doubled ? 1 : 0), env.pc, Fmt.REG);
 }
 
-let qHi = 0;
-let qLo = 0;
-let qExt = 0;
-let qShift = false;
-
 /**
- * Quotient of two normalised 64-bit significands: 64 bits in qHi:qLo with bit 63
- * set, the next bit in bit 31 of qExt and a sticky remainder bit in bit 0.
- * qShift tells whether the dividend was doubled to get there (a < b).
+ * Quotient of the normalised significands W[AH..AL] / W[UH..UL]: 64 bits in
+ * W[QH..QL] with bit 63 set, the next bit in bit 31 of W[QX] and a sticky
+ * remainder bit in bit 0. Returns whether the dividend was doubled (a < b).
  */
-function divSig(ah: number, al: number, bh: number, bl: number): void {
+function divSig(): boolean {
+  const ah = W[R.AH], al = W[R.AL], bh = W[R.UH], bl = W[R.UL];
   let rc = 0, rh = ah, rl = al;
-  qShift = ah < bh || (ah === bh && al < bl);
-  if (qShift) {
+  const doubled = ah < bh || (ah === bh && al < bl);
+  if (doubled) {
     rc = ah >>> 31;
     rh = ((ah << 1) | (al >>> 31)) >>> 0;
     rl = (al << 1) >>> 0;
@@ -622,38 +684,38 @@ function divSig(ah: number, al: number, bh: number, bl: number): void {
     rh = ((rh << 1) | (rl >>> 31)) >>> 0;
     rl = (rl << 1) >>> 0;
   }
-  qHi = qh;
-  qLo = ql;
-  qExt = ((round << 31) | (rc | rh | rl ? 1 : 0)) >>> 0;
+  W[R.QH] = qh;
+  W[R.QL] = ql;
+  W[R.QX] = (round << 31) | (rc | rh | rl ? 1 : 0);
+  return doubled;
 }
 
 // ---- square root ------------------------------------------------------------
 
 /** √a, rounded to the precision control. */
-export function sqrt(aSe: number, aHi: number, aLo: number): void {
-  const cls = unpack(aSe, aHi, aLo);
-  if (isNaNOrBad(cls)) return nan1(aSe, aHi, aLo, cls);
+export function sqrt(a: F80): void {
+  const cls = unpack(a);
+  if (isNaNOrBad(cls)) return nan1(a, cls);
   if (cls === Cls.ZERO) return setZero(uSign);
   if (uSign) return invalid();
   if (cls === Cls.INF) return setInf(0);
-  if (uDenormal) env.flags |= DE;
+  if (uDenormal && denormalStops()) return;
   const e = uExp;
-  const hi = uHi, lo = uLo;
+  const hi = W[R.UH], lo = W[R.UL];
   // Radicand X = sig << (65 + (e & 1)), 130 bits; q = floor(√X) has 65 bits.
   const shift = 65 + (e & 1);
   let r2 = 0, r1 = 0, r0 = 0;
   let q2 = 0, q1 = 0, q0 = 0;
   for (let i = 64; i >= 0; i--) {
-    // Next two radicand bits: X bits 2i+1, 2i = sig bits 2i+1-shift, 2i-shift.
+    // Next two radicand bits: X bits 2i+1, 2i = significand bits 2i+1-shift, 2i-shift.
     const j = 2 * i - shift;
     let pair = 0;
-    if (j + 1 >= 0 && j + 1 < 64) pair = sigBit(hi, lo, j + 1) << 1;
-    if (j >= 0 && j < 64) pair |= sigBit(hi, lo, j);
-    // r = (r << 2) | pair
+    if (j + 1 >= 0 && j + 1 < 64) pair = (j + 1 >= 32 ? (hi >>> (j - 31)) & 1 : (lo >>> (j + 1)) & 1) << 1;
+    if (j >= 0 && j < 64) pair |= j >= 32 ? (hi >>> (j - 32)) & 1 : (lo >>> j) & 1;
     r2 = ((r2 << 2) | (r1 >>> 30)) >>> 0;
     r1 = ((r1 << 2) | (r0 >>> 30)) >>> 0;
     r0 = ((r0 << 2) | pair) >>> 0;
-    // t = (q << 2) | 1
+    // Trial t = (q << 2) | 1.
     const t2 = ((q2 << 2) | (q1 >>> 30)) >>> 0;
     const t1 = ((q1 << 2) | (q0 >>> 30)) >>> 0;
     const t0 = ((q0 << 2) | 1) >>> 0;
@@ -668,15 +730,11 @@ export function sqrt(aSe: number, aHi: number, aLo: number): void {
       q0 = (q0 | 1) >>> 0;
     }
   }
-  // q (65 bits) = q2:q1:q0 with q2 = 1: significand q >> 1, round bit q & 1.
-  const sh = ((q2 << 31) | (q1 >>> 1)) >>> 0;
-  const sl = ((q1 << 31) | (q0 >>> 1)) >>> 0;
-  const ext = (((q0 & 1) << 31) | (r2 | r1 | r0 ? 1 : 0)) >>> 0;
-  roundPack(0, e >> 1, sh, sl, ext, env.pc, Fmt.REG);
-}
-
-function sigBit(hi: number, lo: number, j: number): number {
-  return j >= 32 ? (hi >>> (j - 32)) & 1 : (lo >>> j) & 1;
+  // q (65 bits, q2 = 1): significand q >> 1, round bit q & 1, sticky from the remainder.
+  W[R.KH] = (q2 << 31) | (q1 >>> 1);
+  W[R.KL] = (q1 << 31) | (q0 >>> 1);
+  W[R.KX] = ((q0 & 1) << 31) | (r2 | r1 | r0 ? 1 : 0);
+  roundPack(0, e >> 1, env.pc, Fmt.REG);
 }
 
 // ---- compare ----------------------------------------------------------------
@@ -690,27 +748,30 @@ export const enum Rel {
 }
 
 /** Compare a with b. Any NaN raises IE unless `quiet` (then only signaling ones). */
-export function compare(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, quiet: boolean): Rel {
-  const aCls = unpack(aSe, aHi, aLo);
-  const aSign = uSign, aExp = uExp, ah = uHi, al = uLo, aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
+export function compare(a: F80, b: F80, quiet: boolean): Rel {
+  const aCls = unpack(a);
+  const aSign = uSign, aExp = uExp, aDen = uDenormal;
+  const ah = W[R.UH], al = W[R.UL];
+  const bCls = unpack(b);
   if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) {
     if (!quiet || aCls === Cls.SNAN || bCls === Cls.SNAN || aCls === Cls.UNSUPPORTED || bCls === Cls.UNSUPPORTED) {
       env.flags = (env.flags & ~DE) | IE;
     }
     return Rel.UNORDERED;
   }
+  // A denormal operand does not stop a compare: the condition codes are set either way.
   if (aDen || uDenormal) env.flags |= DE;
   const bSign = uSign;
   if (aCls === Cls.ZERO && bCls === Cls.ZERO) return Rel.EQ;
   if (aCls === Cls.ZERO) return bSign ? Rel.GT : Rel.LT;
   if (bCls === Cls.ZERO) return aSign ? Rel.LT : Rel.GT;
   if (aSign !== bSign) return aSign ? Rel.LT : Rel.GT;
+  const bh = W[R.UH], bl = W[R.UL];
   let mag: number;
   if (aCls === Cls.INF || bCls === Cls.INF) mag = aCls === bCls ? 0 : aCls === Cls.INF ? 1 : -1;
   else if (aExp !== uExp) mag = aExp > uExp ? 1 : -1;
-  else if (ah !== uHi) mag = ah > uHi ? 1 : -1;
-  else if (al !== uLo) mag = al > uLo ? 1 : -1;
+  else if (ah !== bh) mag = ah > bh ? 1 : -1;
+  else if (al !== bl) mag = al > bl ? 1 : -1;
   else mag = 0;
   if (mag === 0) return Rel.EQ;
   return (mag > 0) !== (aSign !== 0) ? Rel.GT : Rel.LT;
@@ -724,49 +785,54 @@ export function fromInt32(v: number): void {
   const sign = v < 0 ? 1 : 0;
   const m = sign ? -v : v;
   const z = Math.clz32(m);
-  setRes((sign << 15) | (BIAS + 31 - z), (m << z) >>> 0, 0);
+  res[SE] = (sign << 15) | (BIAS + 31 - z);
+  res[HI] = m << z;
+  res[LO] = 0;
 }
 
 /** Exact conversion of a signed 64-bit integer given as two's-complement halves. */
 export function fromInt64(lo: number, hi: number): void {
-  lo >>>= 0;
-  hi >>>= 0;
   const sign = hi >>> 31;
   if (sign) {
-    lo = (~lo + 1) >>> 0;
-    hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0;
+    lo = ~lo + 1;
+    hi = ~hi + ((lo | 0) === 0 ? 1 : 0);
   }
-  fromMag64(sign, hi, lo);
+  W[R.NH] = hi;
+  W[R.NL] = lo;
+  fromMag64(sign);
 }
 
-function fromMag64(sign: number, hi: number, lo: number): void {
-  if (hi === 0 && lo === 0) return setZero(sign);
-  normalizeSig(hi, lo);
-  setRes((sign << 15) | (BIAS + 63 - nShift), nHi, nLo);
+/** Register image of the magnitude in W[NH..NL] with the given sign. */
+function fromMag64(sign: number): void {
+  if (W[R.NH] === 0 && W[R.NL] === 0) return setZero(sign);
+  normalizeSig();
+  setResWords((sign << 15) | (BIAS + 63 - nShift), R.NH);
 }
-
-// Integer part of the last roundToInt: magnitude halves.
-let iHi = 0;
-let iLo = 0;
 
 /**
- * Round a finite value (unpacked in the u* variables) to an integer magnitude in
- * iHi:iLo by `rc`, raising PE and C1. Returns false when it needs more than 64 bits.
+ * Round the unpacked finite value to an integer magnitude in W[IH..IL] by `rc`,
+ * raising PE and C1. Returns false when it needs more than 64 bits.
  */
 function roundToInt(rc: number): boolean {
   const e = uExp;
   if (e >= 64) return false;
   if (e === 63) {
-    iHi = uHi;
-    iLo = uLo;
+    W[R.IH] = W[R.UH];
+    W[R.IL] = W[R.UL];
     return true;
   }
-  shiftRightJam(uHi, uLo, 0, 63 - e);
-  let hi = sHi, lo = sLo;
-  const ext = sExt;
+  W[R.SH] = W[R.UH];
+  W[R.SL] = W[R.UL];
+  W[R.SX] = 0;
+  shiftRightJam(63 - e);
+  let hi = W[R.SH], lo = W[R.SL];
+  const ext = W[R.SX];
   if (ext !== 0) {
     env.flags |= PE;
-    if (roundsUp(uSign, hi, lo, ext, 0, rc)) {
+    W[R.KH] = hi;
+    W[R.KL] = lo;
+    W[R.KX] = ext;
+    if (roundsUp(uSign, 0, rc)) {
       env.flags |= C1;
       lo++;
       if (lo >= TWO32) {
@@ -776,60 +842,63 @@ function roundToInt(rc: number): boolean {
       }
     }
   }
-  iHi = hi >>> 0;
-  iLo = lo >>> 0;
+  W[R.IH] = hi;
+  W[R.IL] = lo;
   return true;
 }
 
-// Result of toInt: two's-complement halves.
-export let intLo = 0;
-export let intHi = 0;
+/** Result of toInt (two's-complement halves) and toFloat (double: both, single: lo). */
+export const out = new Uint32Array(2);
+export const OUT_LO = 0;
+export const OUT_HI = 1;
 
 /**
- * Convert to a signed integer of `bits` (16, 32, 64) by the rounding control:
- * NaN, infinity and out-of-range values raise IE and give the integer indefinite.
+ * Convert to a signed integer of `bits` (16, 32, 64) by `rc` into `out`: NaN,
+ * infinity and out-of-range values raise IE and give the integer indefinite.
  */
-export function toInt(se: number, hi: number, lo: number, bits: number, rc: number): void {
-  const cls = unpack(se, hi, lo);
-  intHi = 0;
-  intLo = 0;
+export function toInt(a: F80, bits: number, rc: number): void {
+  const cls = unpack(a);
+  out[OUT_LO] = 0;
+  out[OUT_HI] = 0;
   if (cls === Cls.ZERO) return;
-  let ok = cls === Cls.FINITE;
-  if (ok) ok = roundToInt(rc);
+  let ok = cls === Cls.FINITE && roundToInt(rc);
   if (ok) {
     const neg = uSign !== 0;
-    if (bits === 64) ok = iHi < 0x80000000 || (neg && iHi === 0x80000000 && iLo === 0);
+    const ih = W[R.IH], il = W[R.IL];
+    if (bits === 64) ok = ih < 0x80000000 || (neg && ih === 0x80000000 && il === 0);
     else {
-      const lim = 2 ** (bits - 1);
-      ok = iHi === 0 && (iLo < lim || (neg && iLo === lim));
+      const lim = bits === 32 ? 0x80000000 : 0x8000;
+      ok = ih === 0 && (il < lim || (neg && il === lim));
     }
     if (ok) {
       if (neg) {
-        intLo = (~iLo + 1) >>> 0;
-        intHi = (~iHi + (intLo === 0 ? 1 : 0)) >>> 0;
+        out[OUT_LO] = ~il + 1;
+        out[OUT_HI] = ~ih + (out[OUT_LO] === 0 ? 1 : 0);
       } else {
-        intLo = iLo;
-        intHi = iHi;
+        out[OUT_LO] = il;
+        out[OUT_HI] = ih;
       }
-      if (bits < 64) intHi = 0;
-      if (bits === 16) intLo &= 0xffff;
+      if (bits < 64) out[OUT_HI] = 0;
+      if (bits === 16) out[OUT_LO] &= 0xffff;
       return;
     }
   }
   env.flags = (env.flags & ~(PE | C1)) | IE;
-  if (bits === 64) intHi = 0x80000000;
-  else intLo = bits === 32 ? 0x80000000 : 0x8000;
+  if (bits === 64) out[OUT_HI] = 0x80000000;
+  else out[OUT_LO] = bits === 32 ? 0x80000000 : 0x8000;
 }
 
 /** Round to an integer in register format by the rounding control (FRNDINT). */
-export function roundInt(se: number, hi: number, lo: number): void {
-  const cls = unpack(se, hi, lo);
-  if (isNaNOrBad(cls)) return nan1(se, hi, lo, cls);
-  if (cls !== Cls.FINITE) return setRes(se, hi, lo);
-  if (uDenormal) env.flags |= DE;
-  if (uExp >= 63) return setRes(se, hi, lo);
+export function roundInt(a: F80): void {
+  const cls = unpack(a);
+  if (isNaNOrBad(cls)) return nan1(a, cls);
+  if (cls !== Cls.FINITE) return copyTo(res, a);
+  if (uDenormal && denormalStops()) return;
+  if (uExp >= 63) return copyTo(res, a);
   roundToInt(env.rc);
-  fromMag64(uSign, iHi, iLo);
+  W[R.NH] = W[R.IH];
+  W[R.NL] = W[R.IL];
+  fromMag64(uSign);
 }
 
 /** BCD result digits of toBcd: bytes 0..9 of the m80 image. */
@@ -839,16 +908,16 @@ export const bcd = new Uint8Array(10);
  * Convert to 18-digit packed BCD by the rounding control (FBSTP); values beyond
  * 18 digits, NaNs and infinities raise IE and give the BCD indefinite.
  */
-export function toBcd(se: number, hi: number, lo: number): void {
-  const cls = unpack(se, hi, lo);
+export function toBcd(a: F80): void {
+  const cls = unpack(a);
   bcd.fill(0);
-  bcd[9] = (se >>> 8) & 0x80;
+  bcd[9] = (a[SE] >>> 8) & 0x80;
   if (cls === Cls.ZERO) return;
-  let ok = cls === Cls.FINITE;
-  if (ok) {
-    // 10^18 - 1 < 2^60: anything at or above 2^60 is out of range.
-    ok = roundToInt(env.rc) && (iHi < 0x0de0b6b3 || (iHi === 0x0de0b6b3 && iLo < 0xa7640000));
-  }
+  // Below 10^18 = 0x0DE0B6B3_A7640000.
+  const ok =
+    cls === Cls.FINITE &&
+    roundToInt(env.rc) &&
+    (W[R.IH] < 0x0de0b6b3 || (W[R.IH] === 0x0de0b6b3 && W[R.IL] < 0xa7640000));
   if (!ok) {
     env.flags = (env.flags & ~(PE | C1)) | IE;
     bcd.fill(0);
@@ -857,7 +926,7 @@ export function toBcd(se: number, hi: number, lo: number): void {
     bcd[9] = 0xff;
     return;
   }
-  let h = iHi, l = iLo;
+  let h = W[R.IH], l = W[R.IL];
   for (let d = 0; d < 18; d++) {
     const rh = h % 10;
     h = (h - rh) / 10;
@@ -878,7 +947,9 @@ export function fromBcd(b: Uint8Array): void {
     l = t % TWO32;
     h = h * 10 + (t - l) / TWO32;
   }
-  fromMag64(b[9] >>> 7, h, l);
+  W[R.NH] = h;
+  W[R.NL] = l;
+  fromMag64(b[9] >>> 7);
 }
 
 // ---- single and double formats ----------------------------------------------
@@ -888,15 +959,18 @@ export function fromF64(lo: number, hi: number): void {
   const sign = hi >>> 31;
   const e = (hi >>> 20) & 0x7ff;
   const fh = hi & 0xfffff;
-  lo >>>= 0;
-  if (e === 0x7ff) return setRes((sign << 15) | EXP_MAX, (0x80000000 | (fh << 11) | (lo >>> 21)) >>> 0, lo << 11);
+  const sigHi = (fh << 11) | (lo >>> 21);
   if (e === 0) {
     if (fh === 0 && lo === 0) return setZero(sign);
     env.flags |= DE;
-    normalizeSig(((fh << 11) | (lo >>> 21)) >>> 0, (lo << 11) >>> 0);
-    return setRes((sign << 15) | (BIAS - 1022 - nShift), nHi, nLo);
+    W[R.NH] = sigHi;
+    W[R.NL] = lo << 11;
+    normalizeSig();
+    return setResWords((sign << 15) | (BIAS - 1022 - nShift), R.NH);
   }
-  setRes((sign << 15) | (e - 1023 + BIAS), (0x80000000 | (fh << 11) | (lo >>> 21)) >>> 0, lo << 11);
+  res[SE] = (sign << 15) | (e === 0x7ff ? EXP_MAX : e - 1023 + BIAS);
+  res[HI] = 0x80000000 | sigHi;
+  res[LO] = lo << 11;
 }
 
 /** Exact conversion of an IEEE single; a denormal raises DE, NaNs stay as they are. */
@@ -904,61 +978,59 @@ export function fromF32(v: number): void {
   const sign = v >>> 31;
   const e = (v >>> 23) & 0xff;
   const f = v & 0x7fffff;
-  if (e === 0xff) return setRes((sign << 15) | EXP_MAX, (0x80000000 | (f << 8)) >>> 0, 0);
   if (e === 0) {
     if (f === 0) return setZero(sign);
     env.flags |= DE;
-    normalizeSig(f << 8, 0);
-    return setRes((sign << 15) | (BIAS - 126 - nShift), nHi, nLo);
+    W[R.NH] = f << 8;
+    W[R.NL] = 0;
+    normalizeSig();
+    return setResWords((sign << 15) | (BIAS - 126 - nShift), R.NH);
   }
-  setRes((sign << 15) | (e - 127 + BIAS), (0x80000000 | (f << 8)) >>> 0, 0);
+  res[SE] = (sign << 15) | (e === 0xff ? EXP_MAX : e - 127 + BIAS);
+  res[HI] = 0x80000000 | (f << 8);
+  res[LO] = 0;
 }
-
-// Result of toF64 (halves) and toF32.
-export let outLo = 0;
-export let outHi = 0;
 
 /**
  * Round to single (bits 32) or double (64) format by the rounding control, as a
- * store does: outHi:outLo (double) or outLo (single). A signaling NaN raises IE
- * and is stored quiet; unsupported operands store the default NaN.
+ * store does, into `out`. A signaling NaN raises IE and is stored quiet;
+ * unsupported operands store the default NaN.
  */
-export function toFloat(se: number, hi: number, lo: number, bits: number): void {
-  const cls = unpack(se, hi, lo);
+export function toFloat(a: F80, bits: number): void {
+  const cls = unpack(a);
   const f32 = bits === 32;
   const sign = uSign;
   switch (cls) {
     case Cls.ZERO:
-      outHi = f32 ? 0 : sign << 31;
-      outLo = f32 ? sign << 31 : 0;
+      out[OUT_HI] = f32 ? 0 : sign << 31;
+      out[OUT_LO] = f32 ? sign << 31 : 0;
       return;
     case Cls.INF:
-      res.se = (sign << 15) | (f32 ? 0xff : 0x7ff);
-      res.hi = 0x80000000;
-      res.lo = 0;
+      res[SE] = (sign << 15) | (f32 ? 0xff : 0x7ff);
+      res[HI] = 0x80000000;
+      res[LO] = 0;
       break;
     case Cls.QNAN:
     case Cls.SNAN:
     case Cls.UNSUPPORTED:
-      nan1(se, hi, lo, cls);
-      res.se = (res.se & 0x8000) | (f32 ? 0xff : 0x7ff);
+      nan1(a, cls);
+      res[SE] = (res[SE] & 0x8000) | (f32 ? 0xff : 0x7ff);
       break;
     default:
-      roundPack(sign, uExp, uHi, uLo, 0, f32 ? 24 : 53, f32 ? Fmt.F32 : Fmt.F64);
+      W[R.KH] = W[R.UH];
+      W[R.KL] = W[R.UL];
+      W[R.KX] = 0;
+      roundPack(sign, uExp, f32 ? 24 : 53, f32 ? Fmt.F32 : Fmt.F64);
   }
-  packFloat(f32);
-}
-
-function packFloat(f32: boolean): void {
-  const sign = res.se >>> 15;
-  const e = res.se & 0x7fff;
-  const hi = res.hi & 0x7fffffff;
+  const s = res[SE] >>> 15;
+  const e = res[SE] & 0x7fff;
+  const hi = res[HI] & 0x7fffffff;
   if (f32) {
-    outHi = 0;
-    outLo = ((sign << 31) | (e << 23) | (hi >>> 8)) >>> 0;
+    out[OUT_HI] = 0;
+    out[OUT_LO] = (s << 31) | (e << 23) | (hi >>> 8);
   } else {
-    outHi = ((sign << 31) | (e << 20) | (hi >>> 11)) >>> 0;
-    outLo = ((hi << 21) | (res.lo >>> 11)) >>> 0;
+    out[OUT_HI] = (s << 31) | (e << 20) | (hi >>> 11);
+    out[OUT_LO] = (hi << 21) | (res[LO] >>> 11);
   }
 }
 
@@ -969,54 +1041,61 @@ function packFloat(f32: boolean): void {
  * paths left the condition codes alone), the low three quotient bits, and
  * whether the reduction was partial (C2).
  */
-export let remDone = false;
-export let remQuotient = 0;
-export let remPartial = false;
+export const remainder = { done: false, quotient: 0, partial: false };
 
 /**
  * Partial remainder a rem b (FPREM: truncating quotient; FPREM1: IEEE, nearest).
  * An exponent difference of 64 or more reduces it by 32 + (difference mod 32)
- * bits only and sets remPartial (C2), as the real unit does.
+ * bits only and sets `partial` (C2), as the reference unit does.
  */
-export function rem(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number, nearest: boolean): void {
-  remQuotient = 0;
-  remPartial = false;
-  remDone = false;
-  const aCls = unpack(aSe, aHi, aLo);
-  const aSign = uSign, aExp = uExp, ah = uHi, al = uLo, aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
-  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(aSe, aHi, aLo, aCls, bSe, bHi, bLo, bCls);
-  if (aDen || uDenormal) env.flags |= DE;
+export function rem(a: F80, b: F80, nearest: boolean): void {
+  const info = remainder;
+  info.quotient = 0;
+  info.partial = false;
+  info.done = false;
+  const aCls = unpack(a);
+  const aSign = uSign, aExp = uExp, aDen = uDenormal;
+  const ah = W[R.UH], al = W[R.UL];
+  const bCls = unpack(b);
+  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(a, aCls, b, bCls);
+  if ((aDen || uDenormal) && denormalStops()) return;
   if (aCls === Cls.INF || bCls === Cls.ZERO) return invalid();
-  remDone = true;
-  if (aCls === Cls.ZERO) return setRes(aSe, aHi, aLo);
-  if (bCls === Cls.INF) return packExact(aSign, aExp, ah, al);
-  const bExp = uExp, bh = uHi, bl = uLo;
-  let d = aExp - bExp;
-  if (d < -1 || (d === -1 && !nearest)) return packExact(aSign, aExp, ah, al);
-  let scaleExp = bExp;
-  let partial = false;
-  if (d >= 64) {
-    const n = 32 + (d % 32);
-    scaleExp = bExp + d - n;
-    d = n;
-    partial = true;
-    nearest = false;
+  info.done = true;
+  if (aCls === Cls.ZERO) return copyTo(res, a);
+  if (bCls === Cls.INF || aExp - uExp < -1 || (aExp - uExp === -1 && !nearest)) {
+    // |a| < |b| (or < |b|/2 to nearest): a itself, in canonical form.
+    W[R.KH] = ah;
+    W[R.KL] = al;
+    W[R.KX] = 0;
+    return roundPack(aSign, aExp, 64, Fmt.REG);
   }
-  let rc = 0, rh = ah, rl = al;
-  let q = 0;
+  const bExp = uExp, bh = W[R.UH], bl = W[R.UL];
+  let d = aExp - bExp;
   if (d === -1) {
-    // |a| in [b/2, b): quotient 0 or 1 (to nearest), remainder scaled like a.
-    const gt = ah > bh || (ah === bh && al > bl);
-    if (!gt) return packExact(aSign, aExp, ah, al);
-    // a - b = -(2·sigB - sigA) at a's scale.
+    // |a| in [|b|/2, |b|): quotient 1 when |a| > |b|/2, and a - b = -(2·sig b - sig a) at a's scale.
+    if (!(ah > bh || (ah === bh && al > bl))) {
+      W[R.KH] = ah;
+      W[R.KL] = al;
+      W[R.KX] = 0;
+      return roundPack(aSign, aExp, 64, Fmt.REG);
+    }
     let l = bl * 2 - al;
     let h = bh * 2 - ah;
     if (l >= TWO32) { l -= TWO32; h++; }
     if (l < 0) { l += TWO32; h--; }
-    remQuotient = 1;
+    info.quotient = 1;
     return normPackExact(aSign ^ 1, aExp, h, l);
   }
+  let scaleExp = bExp;
+  if (d >= 64) {
+    const n = 32 + (d % 32);
+    scaleExp = bExp + d - n;
+    d = n;
+    info.partial = true;
+    nearest = false;
+  }
+  let rc = 0, rh = ah, rl = al;
+  let q = 0;
   for (let n = 0; n <= d; n++) {
     let bit = 0;
     if (rc !== 0 || rh > bh || (rh === bh && rl >= bl)) {
@@ -1038,11 +1117,11 @@ export function rem(aSe: number, aHi: number, aLo: number, bSe: number, bHi: num
   }
   let sign = aSign;
   if (nearest && (rh | rl) !== 0) {
-    // Round the quotient to nearest: compare 2r with b.
+    // Round the quotient to nearest, ties to even: compare 2r with b.
     const r2h = rh * 2 + (rl >>> 31);
     const r2l = (rl << 1) >>> 0;
     const cmp = r2h > bh || (r2h === bh && r2l > bl) ? 1 : r2h === bh && r2l === bl ? 0 : -1;
-    if (cmp > 0 || (cmp === 0 && (q & 1))) {
+    if (cmp > 0 || (cmp === 0 && q & 1)) {
       let l = bl - rl;
       let h = bh - rh;
       if (l < 0) { l += TWO32; h--; }
@@ -1052,108 +1131,152 @@ export function rem(aSe: number, aHi: number, aLo: number, bSe: number, bHi: num
       sign ^= 1;
     }
   }
-  remPartial = partial;
-  remQuotient = partial ? 0 : q;
+  info.quotient = info.partial ? 0 : q;
   if ((rh | rl) === 0) return setZero(aSign);
   normPackExact(sign, scaleExp, rh, rl);
 }
 
-/** Normalise a non-zero 64-bit magnitude whose bit 63 has weight 2^e, and pack it exactly. */
+/** Normalise a non-zero 64-bit magnitude whose bit 63 has weight 2^e, and pack it (exact unless denormal). */
 function normPackExact(sign: number, e: number, hi: number, lo: number): void {
-  normalizeSig(hi >>> 0, lo >>> 0);
-  packExact(sign, e - nShift, nHi, nLo);
+  W[R.NH] = hi;
+  W[R.NL] = lo;
+  normalizeSig();
+  W[R.KH] = W[R.NH];
+  W[R.KL] = W[R.NL];
+  W[R.KX] = 0;
+  roundPack(sign, e - nShift, 64, Fmt.REG);
 }
 
 /** a × 2^trunc(b) (FSCALE). */
-export function scale(aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number): void {
-  const aCls = unpack(aSe, aHi, aLo);
-  const aSign = uSign, aExp = uExp, ah = uHi, al = uLo, aDen = uDenormal;
-  const bCls = unpack(bSe, bHi, bLo);
-  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(aSe, aHi, aLo, aCls, bSe, bHi, bLo, bCls);
+export function scale(a: F80, b: F80): void {
+  const aCls = unpack(a);
+  const aSign = uSign, aExp = uExp, aDen = uDenormal;
+  W[R.AH] = W[R.UH];
+  W[R.AL] = W[R.UL];
+  const bCls = unpack(b);
+  if (isNaNOrBad(aCls) || isNaNOrBad(bCls)) return nan2(a, aCls, b, bCls);
   if (bCls === Cls.INF) {
     if (uSign) {
       if (aCls === Cls.INF) return invalid();
-      if (aDen) env.flags |= DE;
+      if (aDen && denormalStops()) return;
       return setZero(aSign);
     }
     if (aCls === Cls.ZERO) return invalid();
-    if (aDen) env.flags |= DE;
+    if (aDen && denormalStops()) return;
     return setInf(aSign);
   }
-  if (aDen || uDenormal) env.flags |= DE;
-  if (aCls !== Cls.FINITE) return setRes(aSe, aHi, aLo);
+  if ((aDen || uDenormal) && denormalStops()) return;
+  if (aCls !== Cls.FINITE) return copyTo(res, a);
   let n = 0;
   if (bCls === Cls.FINITE) {
     // Beyond ±2^20 every finite operand overflows or underflows the same way.
-    n = uExp >= 20 ? 1 << 20 : uExp < 0 ? 0 : Math.floor(uHi / 2 ** (31 - uExp));
+    n = uExp >= 20 ? 1 << 20 : uExp < 0 ? 0 : W[R.UH] >>> (31 - uExp);
     if (uSign) n = -n;
   }
-  roundPack(aSign, aExp + n, ah, al, 0, 64, Fmt.REG);
+  W[R.KH] = W[R.AH];
+  W[R.KL] = W[R.AL];
+  W[R.KX] = 0;
+  roundPack(aSign, aExp + n, 64, Fmt.REG);
 }
 
-/** Exponent (exact, as a value) and significand of the last extract. */
-export const extractExp = new F80();
+/** Exponent (exact, as a value) of the last extract; its significand goes to res. */
+export const extractExp = f80();
 
 /** Split a into exponent and significand (FXTRACT): extractExp and res. */
-export function extract(se: number, hi: number, lo: number): void {
-  const cls = unpack(se, hi, lo);
+export function extract(a: F80): void {
+  const cls = unpack(a);
   if (isNaNOrBad(cls)) {
-    nan1(se, hi, lo, cls);
-    extractExp.se = res.se;
-    extractExp.hi = res.hi;
-    extractExp.lo = res.lo;
+    nan1(a, cls);
+    copyTo(extractExp, res);
     return;
   }
   if (cls === Cls.ZERO) {
     env.flags |= ZE;
-    extractExp.se = 0xffff;
-    extractExp.hi = 0x80000000;
-    extractExp.lo = 0;
+    extractExp[SE] = 0xffff;
+    extractExp[HI] = 0x80000000;
+    extractExp[LO] = 0;
     return setZero(uSign);
   }
   if (cls === Cls.INF) {
-    extractExp.se = EXP_MAX;
-    extractExp.hi = 0x80000000;
-    extractExp.lo = 0;
+    extractExp[SE] = EXP_MAX;
+    extractExp[HI] = 0x80000000;
+    extractExp[LO] = 0;
     return setInf(uSign);
   }
-  if (uDenormal) env.flags |= DE;
+  if (uDenormal && denormalStops()) return;
+  const sign = uSign;
   fromInt32(uExp);
-  extractExp.se = res.se;
-  extractExp.hi = res.hi;
-  extractExp.lo = res.lo;
-  setRes((uSign << 15) | BIAS, uHi, uLo);
+  copyTo(extractExp, res);
+  setResWords((sign << 15) | BIAS, R.UH);
 }
 
-/** Round a normalised 96-bit significand (J bit weight 2^e) to the register format at full width. */
-export function packRounded(sign: number, e: number, hi: number, lo: number, ext: number): void {
-  roundPack(sign, e, hi, lo, ext, 64, Fmt.REG);
+// ---- helpers for the transcendental functions ---------------------------------
+
+/** Round a constant given as [J-bit exponent, 96 significand bits] to the register format by RC. */
+export function packConstant(sign: number, e: number, hi: number, lo: number, ext: number): void {
+  W[R.KH] = hi;
+  W[R.KL] = lo;
+  W[R.KX] = ext;
+  roundPack(sign, e, 64, Fmt.REG);
 }
 
 /**
- * Round a value a hair away from the finite non-zero x = se:hi:lo: just above
- * it in magnitude (dir > 0) or just below (dir < 0), closer than any bit the
- * format holds. For functions that equal x to far beyond 64 bits near 0.
+ * Round a value a hair away from the finite non-zero x: just above it in
+ * magnitude (dir > 0) or just below (dir < 0), closer than any bit the format
+ * holds. For functions that equal x to far beyond 64 bits near 0.
  */
-export function packNear(se: number, hi: number, lo: number, dir: number): void {
-  unpack(se, hi, lo);
-  if (dir > 0) return roundPack(uSign, uExp, uHi, uLo, 1, 64, Fmt.REG);
-  let l = uLo - 1;
-  let h = uHi;
+export function packNear(x: F80, dir: number): void {
+  unpack(x);
+  if (dir > 0) {
+    W[R.KH] = W[R.UH];
+    W[R.KL] = W[R.UL];
+    W[R.KX] = 1;
+    return roundPack(uSign, uExp, 64, Fmt.REG);
+  }
+  let l = W[R.UL] - 1;
+  let h = W[R.UH];
   if (l < 0) {
     l += TWO32;
     h--;
   }
-  normRoundPack(uSign, uExp, h, l, 0xffffffff, 64);
+  W[R.KH] = h;
+  W[R.KL] = l;
+  W[R.KX] = 0xffffffff;
+  normRoundPack(uSign, uExp, 64);
 }
 
 const f64Scratch = new Float64Array(1);
 const u32Scratch = new Uint32Array(f64Scratch.buffer);
 
-/** Exact register image of a double (no flags). */
-export function fromDouble(d: number): void {
+/** Unpack a non-zero finite double (its exact register image) into uSign/uExp/W[UH..UL]. */
+function unpackDouble(d: number): void {
   f64Scratch[0] = d;
   const flags = env.flags;
   fromF64(u32Scratch[0], u32Scratch[1]);
   env.flags = flags;
+  unpack(res);
+}
+
+/**
+ * Round (h + l)·2^scale to the register format at full width, h and l finite
+ * doubles: the sum is formed exactly, with the exponent unbounded, and rounded
+ * once (the transcendental functions deliver double-double results this way).
+ */
+export function packDoubles(h: number, l: number, scale: number): void {
+  if (h === 0) {
+    if (l === 0) return setZero(Object.is(h, -0) ? 1 : 0);
+    h = l;
+    l = 0;
+  }
+  unpackDouble(h);
+  const hSign = uSign, hExp = uExp + scale;
+  if (l === 0) {
+    uSign = hSign;
+    uExp = hExp;
+    return roundUnpacked(64);
+  }
+  W[R.AH] = W[R.UH];
+  W[R.AL] = W[R.UL];
+  unpackDouble(l);
+  addFinite(hSign, hExp, uSign, uExp + scale, 64);
 }

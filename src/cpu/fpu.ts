@@ -26,15 +26,15 @@ export const SW_C1 = 0x200;
 export const SW_C2 = 0x400;
 export const SW_C3 = 0x4000;
 export const SW_B = 0x8000;
-export const SW_TOP = 0x3800;
+const SW_TOP = 0x3800;
 export const SW_CC = SW_C0 | SW_C1 | SW_C2 | SW_C3;
 /** Exception flags, SF, ES and B: what FNCLEX clears. */
-export const SW_EXC = 0x80ff;
+const SW_EXC = 0x80ff;
 
 /** Control-word bits that hold state: masks, PC, RC, X; bit 6 always reads as 1. */
 const CW_WRITABLE = 0x1f3f;
 const CW_ONE = 0x0040;
-export const CW_INIT = 0x037f;
+const CW_INIT = 0x037f;
 
 const CW_I = FPU_CW >> 1;
 const SW_I = FPU_SW >> 1;
@@ -59,9 +59,6 @@ export function setSw(c: Cpu, v: number): void {
 export function getTw(c: Cpu): number {
   return c.u16[TW_I];
 }
-export function setTw(c: Cpu, v: number): void {
-  c.u16[TW_I] = v;
-}
 
 export function top(c: Cpu): number {
   return (c.u16[SW_I] >> 11) & 7;
@@ -74,7 +71,7 @@ export function setTop(c: Cpu, t: number): void {
 export function phys(c: Cpu, i: number): number {
   return ((c.u16[SW_I] >> 11) + i) & 7;
 }
-export function physEmpty(c: Cpu, p: number): boolean {
+function physEmpty(c: Cpu, p: number): boolean {
   return ((c.u16[TW_I] >> (p << 1)) & 3) === 3;
 }
 export function stEmpty(c: Cpu, i: number): boolean {
@@ -93,37 +90,37 @@ export function regOffset(p: number): number {
   return FPU_REGS + (p << 4);
 }
 
-export function loadPhys(c: Cpu, p: number, out: F.F80): void {
+function loadPhys(c: Cpu, p: number, out: F.F80): void {
   const o = FPU_REGS + (p << 4);
-  out.lo = c.i32[o >> 2] >>> 0;
-  out.hi = c.i32[(o >> 2) + 1] >>> 0;
-  out.se = c.u16[(o + 8) >> 1];
+  out[F.LO] = c.i32[o >> 2];
+  out[F.HI] = c.i32[(o >> 2) + 1];
+  out[F.SE] = c.u16[(o + 8) >> 1];
 }
 export function loadSt(c: Cpu, i: number, out: F.F80): void {
   loadPhys(c, phys(c, i), out);
 }
 
 /** Write a register image to physical register p and tag it in use. */
-export function storePhys(c: Cpu, p: number, se: number, hi: number, lo: number): void {
+function storePhys(c: Cpu, p: number, x: F.F80): void {
   const o = FPU_REGS + (p << 4);
-  c.i32[o >> 2] = lo;
-  c.i32[(o >> 2) + 1] = hi;
-  c.u16[(o + 8) >> 1] = se;
+  c.i32[o >> 2] = x[F.LO];
+  c.i32[(o >> 2) + 1] = x[F.HI];
+  c.u16[(o + 8) >> 1] = x[F.SE];
   setPhysTag(c, p, false);
 }
-export function storeSt(c: Cpu, i: number, se: number, hi: number, lo: number): void {
-  storePhys(c, phys(c, i), se, hi, lo);
+export function storeSt(c: Cpu, i: number, x: F.F80): void {
+  storePhys(c, phys(c, i), x);
 }
 /** ST(i) = F.res. */
 export function storeStRes(c: Cpu, i: number): void {
-  storePhys(c, phys(c, i), F.res.se, F.res.hi, F.res.lo);
+  storePhys(c, phys(c, i), F.res);
 }
 
 /** Push a value (the caller has checked for overflow). */
-export function push(c: Cpu, se: number, hi: number, lo: number): void {
+export function push(c: Cpu, x: F.F80): void {
   const t = (top(c) - 1) & 7;
   setTop(c, t);
-  storePhys(c, t, se, hi, lo);
+  storePhys(c, t, x);
 }
 export function pop(c: Cpu): void {
   const t = top(c);
@@ -167,21 +164,26 @@ export function updateStatus(c: Cpu): void {
 
 /** Stack underflow: IE and SF, C1 = 0, and the default NaN as the masked result. */
 export function stackUnderflow(): void {
+  F.invalid();
   F.env.flags = F.IE | F.SF;
-  F.setRes(F.INDEF_SE, F.INDEF_HI, 0);
 }
 
 /** Stack overflow: IE and SF with C1 = 1, and the default NaN as the masked result. */
 export function stackOverflow(): void {
+  F.invalid();
   F.env.flags = F.IE | F.SF | F.C1;
-  F.setRes(F.INDEF_SE, F.INDEF_HI, 0);
 }
 
-/** ES and B from the flags and masks, after FLDCW, FLDENV or FRSTOR changed either. */
+/**
+ * ES and B from the flags and masks, after FLDCW, FLDENV, FRSTOR or FNSTENV
+ * changed either: the error is pending exactly while an unmasked flag is set
+ * (FERR# follows it when CR0.NE = 0).
+ */
 export function recomputeEs(c: Cpu): void {
   let sw = c.u16[SW_I] & ~(SW_ES | SW_B);
-  if (sw & ~c.u16[CW_I] & 0x3f) sw |= SW_ES | SW_B;
-  else c.i32[FERR_I] = 0;
+  const pending = (sw & ~c.u16[CW_I] & 0x3f) !== 0;
+  if (pending) sw |= SW_ES | SW_B;
+  c.i32[FERR_I] = pending && !(c.cr0 & CR0_NE) ? 1 : 0;
   c.u16[SW_I] = sw;
 }
 

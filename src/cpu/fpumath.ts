@@ -3,14 +3,16 @@
  * FPATAN F2XM1 FYL2X FYL2XP1.
  *
  * Precision model. Operands are the exact 80-bit values. FSIN, FCOS, FSINCOS
- * and FPTAN reduce their argument by π/2 exactly, with the 66-bit π the x87
- * itself uses (so sin(π) and the like come out as on the hardware). The
- * special-operand tables of the SDM are followed exactly, and results that are
- * exact (zeros, infinities, log2 of a power of two, 2^±1 - 1) are exact. Other
- * values come from the host's double-precision functions with first-order
- * corrections for the operand bits a double drops, carried as a double-double
- * and rounded once to the register format: they agree with the x87 to about one
- * double ulp, not to the last of the 64 bits. Every such result raises PE.
+ * and FPTAN reduce their argument by π/2 exactly with the 66-bit π the x87
+ * itself uses (so sin(π) and its kin come out as on the hardware). The
+ * functions are then evaluated in double-double arithmetic (about 104 bits) and
+ * rounded once to the register format, so a result is the correctly rounded
+ * value except within about 2^-100 of a rounding boundary; the x87 guarantees
+ * less than one 64-bit ulp, so the two agree on nearly every bit, and exactly on
+ * values a double can represent. Special operands follow the SDM tables.
+ * Results of the computed paths raise PE, as they stand for irrational values.
+ * Outside an instruction's defined domain (F2XM1 beyond ±1) the operand is left
+ * as the reference hardware leaves it.
  */
 import * as F from "./float80.js";
 import { Cls } from "./float80.js";
@@ -44,44 +46,34 @@ export const enum Const {
 /** Load constant k into F.res, rounded by RC, scaled by 2^scale, with the given sign. */
 export function loadConstant(k: Const, sign = 0, scale = 0): void {
   const c = CONSTANTS[k];
-  F.packRounded(sign, c[0] + scale, c[1], c[2], c[3]);
+  F.packConstant(sign, c[0] + scale, c[1], c[2], c[3]);
 }
 
 const THREE_PI_4: readonly [number, number, number, number] = [1, 0x96cbe3f9, 0x990e91a7, 0x9394c9e9];
 
-// ---- double and double-double helpers -----------------------------------------
+// ---- double-double arithmetic ---------------------------------------------------
 
-const LN2_H = 0.6931471805599453;
-const LN2_L = 2.3190468138462996e-17;
-const LOG2E_H = 1.4426950408889634;
-const LOG2E_L = 2.0355273740931033e-17;
-/** √2 as a significand (hi word): above it, log2 works on m/2. */
-const SQRT2_HI = 0xb504f334;
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-
-/** 2^n exactly, for -1022 <= n <= 1023. */
-function pow2(n: number): number {
-  u32[0] = 0;
-  u32[1] = (n + 1023) << 20;
-  return f64[0];
-}
-
-// Double-double results: value = ddH + ddL, |ddL| <= ulp(ddH) / 2.
-let ddH = 0;
-let ddL = 0;
+// Every operation leaves its result as dd[H] + dd[L] with |dd[L]| <= ulp(dd[H]) / 2.
+const dd = new Float64Array(2);
+const H = 0;
+const L = 1;
 
 function twoSum(a: number, b: number): void {
   const s = a + b;
   const bb = s - a;
-  ddL = a - (s - bb) + (b - bb);
-  ddH = s;
+  dd[L] = a - (s - bb) + (b - bb);
+  dd[H] = s;
+}
+
+function fastTwoSum(a: number, b: number): void {
+  const s = a + b;
+  dd[L] = b - (s - a);
+  dd[H] = s;
 }
 
 const SPLITTER = 134217729; // 2^27 + 1
 
-/** Exact product a × b as ddH + ddL (Dekker). */
+/** Exact product a × b (Dekker). */
 function twoProd(a: number, b: number): void {
   const p = a * b;
   let t = SPLITTER * a;
@@ -90,79 +82,166 @@ function twoProd(a: number, b: number): void {
   t = SPLITTER * b;
   const bh = t - (t - b);
   const bl = b - bh;
-  ddL = ah * bh - p + ah * bl + al * bh + al * bl;
-  ddH = p;
+  dd[L] = ah * bh - p + ah * bl + al * bh + al * bl;
+  dd[H] = p;
 }
 
-/** (h + l) × (ch + cl) to double-double accuracy. */
-function ddMul(h: number, l: number, ch: number, cl: number): void {
-  twoProd(h, ch);
-  const lo = ddL + h * cl + l * ch;
-  twoSum(ddH, lo);
+function ddAdd(ah: number, al: number, bh: number, bl: number): void {
+  twoSum(ah, bh);
+  const s = dd[H];
+  let e = dd[L];
+  twoSum(al, bl);
+  const f = dd[L];
+  e += dd[H];
+  fastTwoSum(s, e);
+  fastTwoSum(dd[H], dd[L] + f);
 }
 
-const A = new F.F80();
+function ddMul(ah: number, al: number, bh: number, bl: number): void {
+  twoProd(ah, bh);
+  fastTwoSum(dd[H], dd[L] + ah * bl + al * bh);
+}
+
+function ddDiv(ah: number, al: number, bh: number, bl: number): void {
+  const q1 = ah / bh;
+  ddMul(q1, 0, bh, bl);
+  ddAdd(ah, al, -dd[H], -dd[L]);
+  const rh = dd[H], rl = dd[L];
+  const q2 = rh / bh;
+  ddMul(q2, 0, bh, bl);
+  ddAdd(rh, rl, -dd[H], -dd[L]);
+  const q3 = dd[H] / bh;
+  fastTwoSum(q1, q2);
+  ddAdd(dd[H], dd[L], q3, 0);
+}
+
+function ddSqrt(ah: number, al: number): void {
+  const s = Math.sqrt(ah);
+  twoProd(s, s);
+  fastTwoSum(s, (ah - dd[H] - dd[L] + al) / (2 * s));
+}
+
+/** Series coefficients as double-doubles, [h0, l0, h1, l1, ...]. */
+function coefficients(n: number, term: (k: number) => number): Float64Array {
+  const out = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    const d = term(k);
+    ddDiv(d < 0 ? -1 : 1, 0, Math.abs(d), 0);
+    out[2 * k] = dd[H];
+    out[2 * k + 1] = dd[L];
+  }
+  return out;
+}
+
+/** 1/(2k+1)! with alternating sign, and 1/(2k)! likewise (sin and cos Taylor series). */
+const SIN_C = inverseFactorials(1, 16);
+const COS_C = inverseFactorials(0, 16);
+/** 1/(2k+1) (atanh), (-1)^k/(2k+1) (atan), 1/(k+1)! (expm1). */
+const ATANH_C = coefficients(24, (k) => 2 * k + 1);
+const ATAN_C = coefficients(16, (k) => (k & 1 ? -1 : 1) * (2 * k + 1));
+const EXPM1_C = inverseFactorials(-1, 16);
+
+/** (-1)^k / (2k + first)! for k < n; first = -1 gives 1/(k+1)! without signs. */
+function inverseFactorials(first: number, n: number): Float64Array {
+  const out = new Float64Array(2 * n);
+  let h = 1, l = 0;
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const target = first < 0 ? k + 1 : 2 * k + first;
+    while (m < target) {
+      m++;
+      ddDiv(h, l, m, 0);
+      h = dd[H];
+      l = dd[L];
+    }
+    const neg = first >= 0 && k & 1;
+    out[2 * k] = neg ? -h : h;
+    out[2 * k + 1] = neg ? -l : l;
+  }
+  return out;
+}
+
+/** Σ c[k]·z^k by Horner, z = zh + zl. */
+function horner(c: Float64Array, zh: number, zl: number): void {
+  let n = c.length - 2;
+  let h = c[n], l = c[n + 1];
+  for (n -= 2; n >= 0; n -= 2) {
+    ddMul(h, l, zh, zl);
+    ddAdd(dd[H], dd[L], c[n], c[n + 1]);
+    h = dd[H];
+    l = dd[L];
+  }
+}
+
+const PI_H = 3.141592653589793;
+const PI_L = 1.2246467991473532e-16;
+const LN2_H = 0.6931471805599453;
+const LN2_L = 2.3190468138462996e-17;
+const LOG2E_H = 1.4426950408889634;
+const LOG2E_L = 2.0355273740931033e-17;
+/** √2 as a significand's high word: above it, log2 works on m/2. */
+const SQRT2_HI = 0xb504f334;
+/** Stands for every bit beyond the double-double: only its sign matters when rounding. */
+const HAIR = 2 ** -200;
+
 const u = new F.Unpacked();
 const v = new F.Unpacked();
 
-/** Round the double-double h + l to the register format (PE set: the value stands for an inexact one). */
-function packDD(h: number, l: number): void {
-  F.fromDouble(h);
-  A.se = F.res.se;
-  A.hi = F.res.hi;
-  A.lo = F.res.lo;
-  F.fromDouble(l);
-  F.addP(A.se, A.hi, A.lo, F.res.se, F.res.hi, F.res.lo, false, 64);
+// Double-double scratch: an operand split by split() (XH + XL), the reduced trig argument (RH + RL).
+const sp = new Float64Array(4);
+const XH = 0;
+const XL = 1;
+const RH = 2;
+const RL = 3;
+
+/** w·2^shift as sp[XH] + sp[XL], exactly; needs -1000 <= w.exp + shift <= 1000. */
+function split(w: F.Unpacked, shift: number): void {
+  const s = 2 ** (w.exp + shift - 63);
+  const neg = w.sign ? -1 : 1;
+  sp[XH] = neg * (w.hi * 4294967296 + ((w.lo & 0xfffff800) >>> 0)) * s;
+  sp[XL] = neg * (w.lo & 0x7ff) * s;
+}
+
+/** Round dd[H] + dd[L], times 2^scale, into F.res; the value stands for an inexact one. */
+function packInexact(scale: number): void {
+  F.packDoubles(dd[H], dd[L], scale);
   F.env.flags |= F.PE;
 }
 
-// The unpacked operand as a double-double at 2^shift of its value: xh has the
-// top 53 significand bits, xl the other 11.
-let xh = 0;
-let xl = 0;
-
-/** Needs -1022 <= w.exp + shift - 63 so that both parts stay exact. */
-function splitScaled(w: F.Unpacked, shift: number): void {
-  const s = pow2(w.exp + shift - 63);
-  xh = (w.hi * 4294967296 + ((w.lo & 0xfffff800) >>> 0)) * s;
-  xl = (w.lo & 0x7ff) * s;
-  if (w.sign) {
-    xh = -xh;
-    xl = -xl;
-  }
+function negateDD(): void {
+  dd[H] = -dd[H];
+  dd[L] = -dd[L];
 }
 
 // ---- FSIN FCOS FSINCOS FPTAN ----------------------------------------------------
 
 /** Results of trig(): sine, cosine or tangent as asked. */
-export const sinOut = new F.F80();
-export const cosOut = new F.F80();
-export const tanOut = new F.F80();
+export const sinOut = F.f80();
+export const cosOut = F.f80();
+export const tanOut = F.f80();
 
 export const TRIG_SIN = 1;
 export const TRIG_COS = 2;
 export const TRIG_TAN = 4;
 
-/** 66-bit π as the x87 holds it, π·2^64 truncated: 3_243F6A88_85A308D3. */
+/** π66·2^64, the x87's 66-bit π truncated: 3_243F6A88_85A308D3. */
 const P66_2 = 3;
 const P66_1 = 0x243f6a88;
 const P66_0 = 0x85a308d3;
 
-// Reduced argument: quadrant (k mod 4) and r = rh + rl.
+/** k mod 4 of the last reduction x = k·π66/2 + r. */
 let quadrant = 0;
-let rh = 0;
-let rl = 0;
 
 /**
- * x = sig·2^(e-63), 0 <= e <= 62: k = round(x / (π66/2)), r = x - k·π66/2 exactly,
- * from the integer division of N = sig·2^(e+2) by P66 (π66/2 = P66·2^-65).
+ * Exact reduction of x = sig·2^(e-63), 0 <= e <= 62: k = round(x / (π66/2)) and
+ * r into sp[RH..RL], from the integer division of N = sig·2^(e+2) by π66·2^64
+ * (π66/2 = that·2^-65).
  */
 function reduce(w: F.Unpacked): void {
   const bits = 64 + w.exp + 2;
   let r2 = 0, r1 = 0, r0 = 0;
   let q = 0;
   for (let n = bits - 1; n >= 0; n--) {
-    // Bit n of N is significand bit n - (e + 2).
     const j = n - (w.exp + 2);
     const bit = j < 0 ? 0 : j >= 32 ? (w.hi >>> (j - 32)) & 1 : (w.lo >>> j) & 1;
     r2 = ((r2 << 1) | (r1 >>> 31)) >>> 0;
@@ -178,124 +257,127 @@ function reduce(w: F.Unpacked): void {
     }
     q = ((q << 1) | qb) & 3;
   }
-  // Round k to nearest: P66 is odd, so 2R = P66 cannot happen.
-  const twice2 = r2 * 2 + (r1 >>> 31);
-  const twice1 = ((r1 << 1) | (r0 >>> 31)) >>> 0;
-  const twice0 = (r0 << 1) >>> 0;
-  let neg = false;
-  if (twice2 > P66_2 || (twice2 === P66_2 && (twice1 > P66_1 || (twice1 === P66_1 && twice0 > P66_0)))) {
+  // k to nearest: the divisor is odd, so there is no tie.
+  const t2 = r2 * 2 + (r1 >>> 31);
+  const t1 = ((r1 << 1) | (r0 >>> 31)) >>> 0;
+  const t0 = (r0 << 1) >>> 0;
+  let sign = w.sign;
+  if (t2 > P66_2 || (t2 === P66_2 && (t1 > P66_1 || (t1 === P66_1 && t0 > P66_0)))) {
     let d0 = P66_0 - r0, d1 = P66_1 - r1, d2 = P66_2 - r2;
     if (d0 < 0) { d0 += 4294967296; d1--; }
     if (d1 < 0) { d1 += 4294967296; d2--; }
     r0 = d0; r1 = d1; r2 = d2;
     q = (q + 1) & 3;
-    neg = true;
+    sign ^= 1;
   }
+  // For negative x: x = -k·π/2 - r.
+  if (w.sign) q = (4 - q) & 3;
   quadrant = q;
-  const scale = pow2(-65);
   twoSum((r2 * 4294967296 + r1) * 4294967296, r0);
-  rh = ddH * scale;
-  rl = ddL * scale;
-  if (w.sign !== (neg ? 1 : 0)) {
-    rh = -rh;
-    rl = -rl;
-  }
+  const f = sign ? -(2 ** -65) : 2 ** -65;
+  sp[RH] = dd[H] * f;
+  sp[RL] = dd[L] * f;
 }
 
-// sin, cos, tan of the reduced argument as double-doubles.
+/** sin(r) for the reduced r. */
 function sinR(): void {
-  if (Math.abs(rh) < 2 ** -20) twoSum(rh, rl - (rh * rh * rh) / 6);
-  else twoSum(Math.sin(rh), Math.cos(rh) * rl);
+  const rh = sp[RH], rl = sp[RL];
+  ddMul(rh, rl, rh, rl);
+  horner(SIN_C, dd[H], dd[L]);
+  ddMul(dd[H], dd[L], rh, rl);
 }
+/** cos(r) for the reduced r. */
 function cosR(): void {
-  if (Math.abs(rh) < 2 ** -20) twoSum(1, -(rh * rh) / 2 - rh * rl);
-  else twoSum(Math.cos(rh), -Math.sin(rh) * rl);
-}
-function tanR(): void {
-  if (Math.abs(rh) < 2 ** -20) twoSum(rh, rl + (rh * rh * rh) / 3);
-  else {
-    const t = Math.tan(rh);
-    twoSum(t, (1 + t * t) * rl);
-  }
-}
-/** -cot(r) = tan(r ± π/2). */
-function negCotR(): void {
-  if (Math.abs(rh) < 2 ** -20) {
-    const c = 1 / rh;
-    twoSum(-c, rh / 3 + rl * c * c);
-    return;
-  }
-  const c = 1 / Math.tan(rh);
-  twoSum(-c, (1 + c * c) * rl);
+  const rh = sp[RH], rl = sp[RL];
+  ddMul(rh, rl, rh, rl);
+  horner(COS_C, dd[H], dd[L]);
 }
 
-function save(out: F.F80): void {
-  out.se = F.res.se;
-  out.hi = F.res.hi;
-  out.lo = F.res.lo;
+function setAll(want: number, x: F.F80): void {
+  if (want & TRIG_SIN) F.copyTo(sinOut, x);
+  if (want & TRIG_COS) F.copyTo(cosOut, x);
+  if (want & TRIG_TAN) F.copyTo(tanOut, x);
 }
 
-function setAll(want: number, se: number, hi: number, lo: number): void {
-  if (want & TRIG_SIN) F.setRes(se, hi, lo), save(sinOut);
-  if (want & TRIG_COS) F.setRes(se, hi, lo), save(cosOut);
-  if (want & TRIG_TAN) F.setRes(se, hi, lo), save(tanOut);
-}
+const ONE = F.f80(0x3fff, 0x80000000, 0);
 
 /**
  * The functions in `want` (TRIG_* bits) of x into sinOut/cosOut/tanOut. Returns
  * false, leaving everything alone, when |x| >= 2^63 (the caller sets C2).
  */
-export function trig(se: number, hi: number, lo: number, want: number): boolean {
-  const cls = F.unpackTo(u, se, hi, lo);
+export function trig(x: F.F80, want: number): boolean {
+  const cls = F.unpackTo(u, x);
   if (F.isNaNOrBad(cls)) {
-    F.nan1(se, hi, lo, cls);
-    setAll(want, F.res.se, F.res.hi, F.res.lo);
+    F.nan1(x, cls);
+    setAll(want, F.res);
     return true;
   }
   if (cls === Cls.INF) {
     F.invalid();
-    setAll(want, F.res.se, F.res.hi, F.res.lo);
+    setAll(want, F.res);
     return true;
   }
   if (cls === Cls.ZERO) {
-    setAll(want & (TRIG_SIN | TRIG_TAN), se, 0, 0);
-    if (want & TRIG_COS) F.setRes(0x3fff, 0x80000000, 0), save(cosOut);
+    setAll(want & (TRIG_SIN | TRIG_TAN), x);
+    if (want & TRIG_COS) F.copyTo(cosOut, ONE);
     return true;
   }
   if (u.exp >= 63) return false;
-  if (u.denormal) F.env.flags |= F.DE;
+  if (u.denormal && F.denormalStops()) return true;
   if (u.exp < -40) {
     // Beyond the register's precision: sin x = x - x^3/6, tan x = x + x^3/3, cos x = 1 - x^2/2.
-    if (want & TRIG_SIN) F.packNear(se, hi, lo, -1), save(sinOut);
-    if (want & TRIG_TAN) F.packNear(se, hi, lo, 1), save(tanOut);
-    if (want & TRIG_COS) F.packNear(0x3fff, 0x80000000, 0, -1), save(cosOut);
+    if (want & TRIG_SIN) {
+      F.packNear(x, -1);
+      F.copyTo(sinOut, F.res);
+    }
+    if (want & TRIG_TAN) {
+      F.packNear(x, 1);
+      F.copyTo(tanOut, F.res);
+    }
+    if (want & TRIG_COS) {
+      F.packNear(ONE, -1);
+      F.copyTo(cosOut, F.res);
+    }
     return true;
   }
   if (u.exp < -1) {
     quadrant = 0;
-    splitScaled(u, 0);
-    rh = xh;
-    rl = xl;
+    split(u, 0);
+    sp[RH] = sp[XH];
+    sp[RL] = sp[XL];
   } else reduce(u);
   const q = quadrant;
+  let sh = 0, sl = 0, ch = 0, cl = 0;
+  if (want & (TRIG_SIN | TRIG_TAN) || (want & TRIG_COS && q & 1)) {
+    sinR();
+    sh = dd[H];
+    sl = dd[L];
+  }
+  if (want & (TRIG_COS | TRIG_TAN) || (want & TRIG_SIN && q & 1)) {
+    cosR();
+    ch = dd[H];
+    cl = dd[L];
+  }
+  // sin(x) = ±sin r or ±cos r by quadrant; cos(x) likewise.
   if (want & TRIG_SIN) {
-    if (q & 1) cosR();
-    else sinR();
-    packDD(q & 2 ? -ddH : ddH, q & 2 ? -ddL : ddL);
-    save(sinOut);
+    dd[H] = q & 1 ? ch : sh;
+    dd[L] = q & 1 ? cl : sl;
+    if (q >= 2) negateDD();
+    packInexact(0);
+    F.copyTo(sinOut, F.res);
   }
   if (want & TRIG_COS) {
-    if (q & 1) sinR();
-    else cosR();
-    const neg = q === 1 || q === 2;
-    packDD(neg ? -ddH : ddH, neg ? -ddL : ddL);
-    save(cosOut);
+    dd[H] = q & 1 ? sh : ch;
+    dd[L] = q & 1 ? sl : cl;
+    if (q === 1 || q === 2) negateDD();
+    packInexact(0);
+    F.copyTo(cosOut, F.res);
   }
   if (want & TRIG_TAN) {
-    if (q & 1) negCotR();
-    else tanR();
-    packDD(ddH, ddL);
-    save(tanOut);
+    if (q & 1) ddDiv(-ch, -cl, sh, sl);
+    else ddDiv(sh, sl, ch, cl);
+    packInexact(0);
+    F.copyTo(tanOut, F.res);
   }
   return true;
 }
@@ -304,80 +386,150 @@ export function trig(se: number, hi: number, lo: number, want: number): boolean 
 
 /** Multiples of π/4 by RC: n = 1 (π/4), 2 (π/2), 3 (3π/4), 4 (π). */
 function piMultiple(sign: number, n: number): void {
-  if (n === 3) return F.packRounded(sign, THREE_PI_4[0], THREE_PI_4[1], THREE_PI_4[2], THREE_PI_4[3]);
+  if (n === 3) return F.packConstant(sign, THREE_PI_4[0], THREE_PI_4[1], THREE_PI_4[2], THREE_PI_4[3]);
   loadConstant(Const.PI, sign, n === 4 ? 0 : n === 2 ? -1 : -2);
 }
 
+/** atan(t) for 0 <= t <= 1 (t = th + tl) into dd: halve the angle to t < 1/16, then the series. */
+function atanDD(th: number, tl: number): void {
+  let doublings = 0;
+  while (th > 0.0625) {
+    // atan t = 2 atan(t / (1 + √(1 + t²)))
+    ddMul(th, tl, th, tl);
+    ddAdd(dd[H], dd[L], 1, 0);
+    ddSqrt(dd[H], dd[L]);
+    ddAdd(dd[H], dd[L], 1, 0);
+    ddDiv(th, tl, dd[H], dd[L]);
+    th = dd[H];
+    tl = dd[L];
+    doublings++;
+  }
+  ddMul(th, tl, th, tl);
+  horner(ATAN_C, dd[H], dd[L]);
+  ddMul(dd[H], dd[L], th, tl);
+  const s = 2 ** doublings;
+  dd[H] *= s;
+  dd[L] *= s;
+}
+
 /** atan2(y, x) as FPATAN computes it (y = ST1, x = ST0), into F.res. */
-export function atan2(ySe: number, yHi: number, yLo: number, xSe: number, xHi: number, xLo: number): void {
-  const yCls = F.unpackTo(u, ySe, yHi, yLo);
-  const xCls = F.unpackTo(v, xSe, xHi, xLo);
-  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(ySe, yHi, yLo, yCls, xSe, xHi, xLo, xCls);
-  if (u.denormal || v.denormal) F.env.flags |= F.DE;
+export function atan2(y: F.F80, x: F.F80): void {
+  const yCls = F.unpackTo(u, y);
+  const xCls = F.unpackTo(v, x);
+  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(y, yCls, x, xCls);
+  if ((u.denormal || v.denormal) && F.denormalStops()) return;
   const s = u.sign;
   if (yCls === Cls.ZERO) return v.sign ? piMultiple(s, 4) : F.setZero(s);
   if (yCls === Cls.INF) return piMultiple(s, xCls === Cls.INF ? (v.sign ? 3 : 1) : 2);
   if (xCls === Cls.ZERO) return piMultiple(s, 2);
   if (xCls === Cls.INF) return v.sign ? piMultiple(s, 4) : F.setZero(s);
   const d = u.exp - v.exp;
-  if (d > 70) return piMultiple(s, 2);
-  if (d < -70) {
-    if (v.sign) return piMultiple(s, 4);
-    F.divP(ySe, yHi, yLo, xSe, xHi, xLo, 64);
-    F.env.flags |= F.PE;
-    return;
+  let scale = 0;
+  if (d < -80) {
+    // |y/x| below 2^-79: atan t = t - t^3/3 lies just inside t.
+    split(u, -u.exp);
+    const yh = Math.abs(sp[XH]), yl = Math.abs(sp[XL]);
+    split(v, -v.exp);
+    ddDiv(yh, yl, Math.abs(sp[XH]), Math.abs(sp[XL]));
+    if (!v.sign) {
+      ddAdd(dd[H], dd[L], -HAIR, 0);
+      scale = d;
+    } else {
+      const f = 2 ** Math.max(d, -1000);
+      ddAdd(PI_H, PI_L, -dd[H] * f - HAIR, -dd[L] * f);
+    }
+  } else if (d > 80) {
+    // |x/y| below 2^-79: π/2 ∓ a hair.
+    ddAdd(PI_H / 2, PI_L / 2, v.sign ? HAIR : -HAIR, 0);
+  } else {
+    split(u, -v.exp);
+    const yh = Math.abs(sp[XH]), yl = Math.abs(sp[XL]);
+    split(v, -v.exp);
+    const xh = Math.abs(sp[XH]), xl = Math.abs(sp[XL]);
+    const yBigger = yh > xh || (yh === xh && yl > xl);
+    if (yBigger) ddDiv(xh, xl, yh, yl);
+    else ddDiv(yh, yl, xh, xl);
+    atanDD(dd[H], dd[L]);
+    if (yBigger) ddAdd(PI_H / 2, PI_L / 2, -dd[H], -dd[L]);
+    if (v.sign) ddAdd(PI_H, PI_L, -dd[H], -dd[L]);
   }
-  splitScaled(v, -v.exp);
-  const xH = xh, xL = xl;
-  splitScaled(u, -v.exp);
-  const a = Math.atan2(xh, xH);
-  packDD(a, (xH * xl - xh * xL) / (xH * xH + xh * xh));
+  if (s) negateDD();
+  packInexact(scale);
 }
 
 // ---- F2XM1 --------------------------------------------------------------------
 
-/** 2^x - 1 (F2XM1; defined for -1 <= x <= 1), into F.res. */
-export function exp2m1(se: number, hi: number, lo: number): void {
-  const cls = F.unpackTo(u, se, hi, lo);
-  if (F.isNaNOrBad(cls)) return F.nan1(se, hi, lo, cls);
-  if (cls === Cls.ZERO) return F.setRes(se, 0, 0);
-  if (cls === Cls.INF) return u.sign ? F.setRes(0xbfff, 0x80000000, 0) : F.setInf(0);
-  if (u.denormal) F.env.flags |= F.DE;
-  if (u.exp === 0 && u.hi === 0x80000000 && u.lo === 0) {
-    return u.sign ? F.setRes(0xbffe, 0x80000000, 0) : F.setRes(0x3fff, 0x80000000, 0);
+/** e^t - 1 for |t| <= 0.7 into dd: halve t below 1/32, the series, then e' = e(e + 2) back up. */
+function expm1DD(th: number, tl: number): void {
+  let halvings = 0;
+  while (Math.abs(th) > 0.03125) {
+    th *= 0.5;
+    tl *= 0.5;
+    halvings++;
   }
-  if (u.exp < -60) {
-    // 2^x - 1 = x·ln 2 (1 + x·ln 2 / 2 + ...): the product alone, rounded once.
-    loadConstant(Const.LN2);
-    F.mulP(se, hi, lo, F.res.se, F.res.hi, F.res.lo, 64);
+  horner(EXPM1_C, th, tl);
+  ddMul(dd[H], dd[L], th, tl);
+  for (; halvings > 0; halvings--) {
+    const eh = dd[H], el = dd[L];
+    ddAdd(eh, el, 2, 0);
+    ddMul(dd[H], dd[L], eh, el);
+  }
+}
+
+/** 2^x - 1 (F2XM1; defined for -1 <= x <= 1), into F.res. */
+export function exp2m1(x: F.F80): void {
+  const cls = F.unpackTo(u, x);
+  if (F.isNaNOrBad(cls)) return F.nan1(x, cls);
+  if (cls === Cls.ZERO) return F.copyTo(F.res, x);
+  if (cls === Cls.INF) {
+    if (!u.sign) return F.setInf(0);
+    F.copyTo(F.res, ONE);
+    F.res[F.SE] |= 0x8000;
+    return;
+  }
+  if (u.denormal && F.denormalStops()) return;
+  if (u.exp > 0 || (u.exp === 0 && (u.hi !== 0x80000000 || u.lo !== 0))) {
+    // Outside the domain the reference x87 leaves the operand as it is.
+    F.copyTo(F.res, x);
     F.env.flags |= F.PE;
     return;
   }
-  if (u.exp > 10) return u.sign ? F.setRes(0xbfff, 0x80000000, 0) : F.setInf(0);
-  splitScaled(u, 0);
-  const x0 = xh, x1 = xl;
-  ddMul(x0, x1, LN2_H, LN2_L);
-  const th = ddH, tl = ddL;
-  const e1 = Math.expm1(th);
-  packDD(e1, (1 + e1) * tl);
+  if (u.exp < -900) {
+    // 2^x - 1 = x·ln 2 (1 + x·ln 2 / 2 + ...), the second factor 1 to far beyond 64 bits: the product, scaled.
+    split(u, -u.exp);
+    ddMul(sp[XH], sp[XL], LN2_H, LN2_L);
+    return packInexact(u.exp);
+  }
+  split(u, 0);
+  ddMul(sp[XH], sp[XL], LN2_H, LN2_L);
+  expm1DD(dd[H], dd[L]);
+  packInexact(0);
 }
 
 // ---- FYL2X FYL2XP1 --------------------------------------------------------------
 
-/** y × L where L (a double-double in ddH/ddL) is a logarithm, into F.res. */
-function scaleBy(ySe: number, yHi: number, yLo: number): void {
-  const h = ddH, l = ddL;
-  packDD(h, l);
-  F.mulP(ySe, yHi, yLo, F.res.se, F.res.hi, F.res.lo, 64);
-  F.env.flags |= F.PE;
+/** 2·atanh(s)·log2(e) for |s| < 0.2 (s = sh + sl) into dd: log2((1 + s)/(1 - s)). */
+function log2Ratio(sh: number, sl: number): void {
+  ddMul(sh, sl, sh, sl);
+  horner(ATANH_C, dd[H], dd[L]);
+  ddMul(dd[H], dd[L], sh, sl);
+  ddMul(dd[H], dd[L], 2 * LOG2E_H, 2 * LOG2E_L);
+}
+
+/** y (unpacked in u) × dd, times 2^lScale, into F.res. */
+function timesY(lScale: number): void {
+  const lh = dd[H], ll = dd[L];
+  split(u, -u.exp);
+  ddMul(sp[XH], sp[XL], lh, ll);
+  packInexact(u.exp + lScale);
 }
 
 /** y·log2(x) (FYL2X: y = ST1, x = ST0), into F.res. */
-export function ylog2x(ySe: number, yHi: number, yLo: number, xSe: number, xHi: number, xLo: number): void {
-  const yCls = F.unpackTo(u, ySe, yHi, yLo);
-  const xCls = F.unpackTo(v, xSe, xHi, xLo);
-  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(ySe, yHi, yLo, yCls, xSe, xHi, xLo, xCls);
-  if (u.denormal || v.denormal) F.env.flags |= F.DE;
+export function ylog2x(y: F.F80, x: F.F80): void {
+  const yCls = F.unpackTo(u, y);
+  const xCls = F.unpackTo(v, x);
+  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(y, yCls, x, xCls);
+  if ((u.denormal || v.denormal) && F.denormalStops()) return;
   const ys = u.sign;
   if (v.sign && xCls !== Cls.ZERO) return F.invalid();
   if (xCls === Cls.ZERO) {
@@ -391,58 +543,63 @@ export function ylog2x(ySe: number, yHi: number, yLo: number, xSe: number, xHi: 
   const below1 = v.exp < 0 ? 1 : 0;
   if (yCls === Cls.ZERO) return F.setZero(ys ^ below1);
   if (yCls === Cls.INF) return F.setInf(ys ^ below1);
-  log2Of(v);
-  scaleBy(ySe, yHi, yLo);
-}
-
-/** log2 of a positive finite value into ddH/ddL: E + log1p(m - 1)·log2(e), m in [√2/2, √2). */
-function log2Of(w: F.Unpacked): void {
-  let e = w.exp;
-  let shift = -e;
-  if (w.hi >= SQRT2_HI) {
-    e++;
-    shift--;
+  // x = m·2^e with m in [√2/2, √2): log2 x = e + log2((1 + s)/(1 - s)), s = (m - 1)/(m + 1).
+  let e = v.exp;
+  if (v.hi >= SQRT2_HI) e++;
+  split(v, -e);
+  const mh = sp[XH], ml = sp[XL];
+  ddAdd(mh, ml, -1, 0);
+  const nh = dd[H], nl = dd[L];
+  ddAdd(mh, ml, 1, 0);
+  ddDiv(nh, nl, dd[H], dd[L]);
+  if (dd[H] === 0) {
+    // A power of two: y·e, rounded once.
+    split(u, -u.exp);
+    ddMul(sp[XH], sp[XL], e, 0);
+    return F.packDoubles(dd[H], dd[L], u.exp);
   }
-  splitScaled(w, shift);
-  // xh is in [0.7, 1.42): xh - 1 is exact.
-  const dh = xh - 1;
-  ddMul(Math.log1p(dh), xl / (1 + dh), LOG2E_H, LOG2E_L);
-  const l = ddL;
-  twoSum(e, ddH);
-  twoSum(ddH, ddL + l);
+  log2Ratio(dd[H], dd[L]);
+  ddAdd(dd[H], dd[L], e, 0);
+  timesY(0);
 }
 
-/** y·log2(x + 1) (FYL2XP1: y = ST1, x = ST0), into F.res. */
-export function ylog2xp1(ySe: number, yHi: number, yLo: number, xSe: number, xHi: number, xLo: number): void {
-  const yCls = F.unpackTo(u, ySe, yHi, yLo);
-  const xCls = F.unpackTo(v, xSe, xHi, xLo);
-  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(ySe, yHi, yLo, yCls, xSe, xHi, xLo, xCls);
-  if (u.denormal || v.denormal) F.env.flags |= F.DE;
+const onePlusX = F.f80();
+
+/** y·log2(x + 1) (FYL2XP1: y = ST1, x = ST0; defined for |x| < 1 - √2/2), into F.res. */
+export function ylog2xp1(y: F.F80, x: F.F80): void {
+  const yCls = F.unpackTo(u, y);
+  const xCls = F.unpackTo(v, x);
+  if (F.isNaNOrBad(yCls) || F.isNaNOrBad(xCls)) return F.nan2(y, yCls, x, xCls);
+  if ((u.denormal || v.denormal) && F.denormalStops()) return;
   const ys = u.sign;
   const xs = v.sign;
   if (xCls === Cls.ZERO) return yCls === Cls.INF ? F.invalid() : F.setZero(ys ^ xs);
-  if (xCls === Cls.INF) {
-    if (xs || yCls === Cls.ZERO) return F.invalid();
-    return F.setInf(ys);
-  }
+  if (xCls === Cls.INF) return xs || yCls === Cls.ZERO ? F.invalid() : F.setInf(ys);
   if (xs && v.exp >= 0) return F.invalid();
   if (yCls === Cls.ZERO) return F.setZero(ys ^ xs);
   if (yCls === Cls.INF) return F.setInf(ys ^ xs);
+  if (v.exp < -900) {
+    // log2(1 + x) = x·log2(e) (1 - x/2 + ...), the second factor 1 to far beyond 64 bits: the product, scaled.
+    split(v, -v.exp);
+    ddMul(sp[XH], sp[XL], LOG2E_H, LOG2E_L);
+    return timesY(v.exp);
+  }
   if (v.exp > 60) {
-    // Far outside the defined range: log2(1 + x) is log2(x) to every bit.
-    log2Of(v);
-    return scaleBy(ySe, yHi, yLo);
+    // Far outside the domain: log2(1 + x) is log2(x) to every bit there is.
+    return ylog2x(y, x);
   }
-  if (v.exp < -60) {
-    // log2(1 + x) = x·log2(e) (1 - x/2 + ...).
-    loadConstant(Const.L2E);
-    F.mulP(xSe, xHi, xLo, F.res.se, F.res.hi, F.res.lo, 64);
-    F.mulP(ySe, yHi, yLo, F.res.se, F.res.hi, F.res.lo, 64);
-    F.env.flags |= F.PE;
-    return;
+  split(v, 0);
+  const x0 = sp[XH], x1 = sp[XL];
+  // s = x / (2 + x): log2(1 + x) = log2((1 + s)/(1 - s)).
+  ddAdd(x0, x1, 2, 0);
+  ddDiv(x0, x1, dd[H], dd[L]);
+  if (Math.abs(dd[H]) < 0.2) {
+    log2Ratio(dd[H], dd[L]);
+    return timesY(0);
   }
-  splitScaled(v, 0);
-  const l1 = Math.log1p(xh);
-  ddMul(l1, xl / (1 + xh), LOG2E_H, LOG2E_L);
-  scaleBy(ySe, yHi, yLo);
+  // Beyond the domain's edge the series is slow: log2 of 1 + x itself (rounded once).
+  ddAdd(x0, x1, 1, 0);
+  F.packDoubles(dd[H], dd[L], 0);
+  F.copyTo(onePlusX, F.res);
+  ylog2x(y, onePlusX);
 }

@@ -8,15 +8,16 @@
  * writing any of it. Arithmetic is in src/cpu/float80.ts (exact), the
  * transcendental functions in src/cpu/fpumath.ts, the state in src/cpu/fpu.ts.
  *
- * Masked exceptions store their default results; an unmasked invalid-operation,
- * zero-divide or denormal exception leaves destination and stack alone, an
- * unmasked overflow or underflow stores the exponent-wrapped result in a
- * register and nothing in memory (SDM Vol. 1 §8.5).
+ * Masked exceptions store their default results. An unmasked invalid-operation,
+ * zero-divide or denormal exception leaves destination and stack alone
+ * (compares still set the condition codes, and a denormal single or double is
+ * still loaded); an unmasked overflow or underflow stores the exponent-wrapped
+ * result in a register and nothing in memory (SDM Vol. 1 §8.5).
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { AF, CF, OF, PF, SF as EFLAGS_SF, ZF } from "../cpu/flags.js";
 import * as F from "../cpu/float80.js";
-import { Cls, F80, Rel } from "../cpu/float80.js";
+import { Cls, type F80, HI, LO, Rel, SE } from "../cpu/float80.js";
 import * as S from "../cpu/fpu.js";
 import * as E from "../cpu/fpuenv.js";
 import * as M from "../cpu/fpumath.js";
@@ -26,8 +27,11 @@ import type { OpRow } from "../isa/row.js";
 import { eaOffset, type Handler } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
-const A = new F80();
-const B = new F80();
+const A = F.f80();
+const B = F.f80();
+/** The default NaN, as a register image. */
+const INDEF = F.f80(F.INDEF_SE, F.INDEF_HI, 0);
+const ONE = F.f80(0x3fff, 0x80000000, 0);
 /** FNSAVE/FRSTOR image scratch (108 bytes at most). */
 const image = new DataView(new ArrayBuffer(E.ENV_SIZE_32 + E.REGS_SIZE));
 const bcdIn = new Uint8Array(10);
@@ -90,10 +94,10 @@ function readOperand(c: Cpu, i: Insn, kind: Mem, off: number): void {
     }
     case Mem.F80: {
       const la = c.linear(seg, off, 10, false);
-      const lo = c.readLin32(la);
-      const hi = c.readLin32((la + 4) | 0);
-      F.setRes(c.readLin16((la + 8) | 0), hi, lo);
-      break;
+      B[LO] = c.readLin32(la);
+      B[HI] = c.readLin32((la + 4) | 0);
+      B[SE] = c.readLin16((la + 8) | 0);
+      return;
     }
     case Mem.I16:
       F.fromInt32((c.read16(seg, off) << 16) >> 16);
@@ -114,9 +118,7 @@ function readOperand(c: Cpu, i: Insn, kind: Mem, off: number): void {
       break;
     }
   }
-  B.se = F.res.se;
-  B.hi = F.res.hi;
-  B.lo = F.res.lo;
+  F.copyTo(B, F.res);
 }
 
 /** Checked linear address of an n-byte store: segment and every page probed, so the writes cannot fault. */
@@ -132,17 +134,11 @@ function write64(c: Cpu, seg: number, off: number, lo: number, hi: number): void
   c.writeLin32((la + 4) | 0, hi);
 }
 
-function write80(c: Cpu, seg: number, off: number, se: number, hi: number, lo: number): void {
+function write80(c: Cpu, seg: number, off: number, x: F80): void {
   const la = storeLinear(c, seg, off, 10);
-  c.writeLin32(la, lo);
-  c.writeLin32((la + 4) | 0, hi);
-  c.writeLin16((la + 8) | 0, se);
-}
-
-function copyRes(to: F80): void {
-  to.se = F.res.se;
-  to.hi = F.res.hi;
-  to.lo = F.res.lo;
+  c.writeLin32(la, x[LO]);
+  c.writeLin32((la + 4) | 0, x[HI]);
+  c.writeLin16((la + 8) | 0, x[SE]);
 }
 
 /** Set C3, C2, C0 to `bits`, leaving C1 to updateStatus. */
@@ -167,12 +163,12 @@ const OPS: Record<string, Op> = { FADD: Op.ADD, FMUL: Op.MUL, FSUB: Op.SUB, FSUB
 /** dst op src, dst = a, src = b, into F.res. */
 function arith(op: Op, a: F80, b: F80): void {
   switch (op) {
-    case Op.ADD: return F.add(a.se, a.hi, a.lo, b.se, b.hi, b.lo, false);
-    case Op.MUL: return F.mul(a.se, a.hi, a.lo, b.se, b.hi, b.lo);
-    case Op.SUB: return F.add(a.se, a.hi, a.lo, b.se, b.hi, b.lo, true);
-    case Op.SUBR: return F.add(b.se, b.hi, b.lo, a.se, a.hi, a.lo, true);
-    case Op.DIV: return F.div(a.se, a.hi, a.lo, b.se, b.hi, b.lo);
-    case Op.DIVR: return F.div(b.se, b.hi, b.lo, a.se, a.hi, a.lo);
+    case Op.ADD: return F.add(a, b, false);
+    case Op.MUL: return F.mul(a, b);
+    case Op.SUB: return F.add(a, b, true);
+    case Op.SUBR: return F.add(b, a, true);
+    case Op.DIV: return F.div(a, b);
+    case Op.DIVR: return F.div(b, a);
   }
 }
 
@@ -188,7 +184,7 @@ function arithFactory(row: OpRow): Handler {
       readOperand(c, i, kind, off);
       recordMem(c, i, off);
       if (S.stEmpty(c, 0)) S.stackUnderflow();
-      else {
+      else if (!S.unmasked(F.DE)) {
         S.loadSt(c, 0, A);
         arith(op, A, B);
       }
@@ -222,9 +218,10 @@ function comFactory(row: OpRow): Handler {
   const name = row.mnemonic;
   const quiet = name.startsWith("FUCOM");
   const pops = name.endsWith("PP") ? 2 : name.endsWith("P") ? 1 : 0;
+  // The condition codes are set even when an unmasked exception keeps the operands on the stack.
   const finish = (c: Cpu, rel: Rel) => {
+    setC320(c, REL_CC[rel]);
     if (!S.unmasked(F.IE | F.DE)) {
-      setC320(c, REL_CC[rel]);
       if (pops > 0) S.pop(c);
       if (pops > 1) S.pop(c);
     }
@@ -241,7 +238,7 @@ function comFactory(row: OpRow): Handler {
       if (S.stEmpty(c, 0)) S.stackUnderflow();
       else {
         S.loadSt(c, 0, A);
-        rel = F.compare(A.se, A.hi, A.lo, B.se, B.hi, B.lo, quiet);
+        rel = F.compare(A, B, quiet);
       }
       finish(c, rel);
     };
@@ -256,9 +253,9 @@ function comFactory(row: OpRow): Handler {
     if (S.stEmpty(c, 0) || (!ftst && S.stEmpty(c, src))) S.stackUnderflow();
     else {
       S.loadSt(c, 0, A);
-      if (ftst) B.se = B.hi = B.lo = 0;
+      if (ftst) B.fill(0);
       else S.loadSt(c, src, B);
-      rel = F.compare(A.se, A.hi, A.lo, B.se, B.hi, B.lo, quiet);
+      rel = F.compare(A, B, quiet);
     }
     finish(c, rel);
   };
@@ -279,25 +276,16 @@ function comiFactory(row: OpRow): Handler {
     else {
       S.loadSt(c, 0, A);
       S.loadSt(c, i.rm, B);
-      rel = F.compare(A.se, A.hi, A.lo, B.se, B.hi, B.lo, quiet);
+      rel = F.compare(A, B, quiet);
     }
-    if (!S.unmasked(F.IE | F.DE)) {
-      c.setEflagsMasked(REL_EFLAGS[rel], ZF | PF | CF | OF | EFLAGS_SF | AF);
-      if (pop) S.pop(c);
-    }
+    c.setEflagsMasked(REL_EFLAGS[rel], ZF | PF | CF | OF | EFLAGS_SF | AF);
+    if (pop && !S.unmasked(F.IE | F.DE)) S.pop(c);
     S.updateStatus(c);
   };
 }
 
-/** FXAM classes in C3:C2:C0, by Cls. */
-const XAM_CC: Record<number, number> = {
-  [Cls.UNSUPPORTED]: 0,
-  [Cls.QNAN]: S.SW_C0,
-  [Cls.SNAN]: S.SW_C0,
-  [Cls.FINITE]: S.SW_C2,
-  [Cls.INF]: S.SW_C2 | S.SW_C0,
-  [Cls.ZERO]: S.SW_C3,
-};
+/** FXAM classes in C3:C2:C0, indexed by Cls: zero, normal, infinity, NaN, NaN, unsupported. */
+const XAM_CC = [S.SW_C3, S.SW_C2, S.SW_C2 | S.SW_C0, S.SW_C0, S.SW_C0, 0];
 
 function xam(c: Cpu, i: Insn): void {
   enter(c);
@@ -306,19 +294,24 @@ function xam(c: Cpu, i: Insn): void {
   let cc: number;
   if (S.stEmpty(c, 0)) cc = S.SW_C3 | S.SW_C0;
   else {
-    const cls = F.classify(A.se, A.hi, A.lo);
-    cc = cls === Cls.FINITE && (A.se & 0x7fff) === 0 ? S.SW_C3 | S.SW_C2 : XAM_CC[cls];
+    const cls = F.classify(A);
+    // Denormals (and pseudo-denormals) are a class of their own.
+    cc = cls === Cls.FINITE && (A[SE] & 0x7fff) === 0 ? S.SW_C3 | S.SW_C2 : XAM_CC[cls];
   }
   const sw = S.getSw(c) & ~S.SW_CC;
-  S.setSw(c, sw | cc | (A.se & 0x8000 ? S.SW_C1 : 0));
+  S.setSw(c, sw | cc | (A[SE] & 0x8000 ? S.SW_C1 : 0));
 }
 
 // ---- loads and stores ---------------------------------------------------------------
 
-/** Push F.res, or fault the stack when ST(7) is in use. */
+/**
+ * Push F.res, or fault the stack when ST(7) is in use. Only an invalid
+ * operation stops a load: a denormal single or double is loaded (normalised)
+ * even when DE is unmasked, as the reference x87 does.
+ */
 function pushRes(c: Cpu): void {
   if (!S.stEmpty(c, 7)) S.stackOverflow();
-  if (!S.unmasked(S.PRE_EXC)) S.push(c, F.res.se, F.res.hi, F.res.lo);
+  if (!S.unmasked(F.IE)) S.push(c, F.res);
   S.updateStatus(c);
 }
 
@@ -328,10 +321,7 @@ function ldFactory(row: OpRow): Handler {
       enter(c);
       recordInsn(c, i);
       if (S.stEmpty(c, i.rm)) S.stackUnderflow();
-      else {
-        S.loadSt(c, i.rm, A);
-        F.setRes(A.se, A.hi, A.lo);
-      }
+      else S.loadSt(c, i.rm, F.res);
       pushRes(c);
     };
   }
@@ -342,11 +332,11 @@ function ldFactory(row: OpRow): Handler {
     const off = eaOffset(c, i);
     readOperand(c, i, kind, off);
     recordMem(c, i, off);
-    if (signals && F.classify(B.se, B.hi, B.lo) === Cls.SNAN) {
+    if (signals && F.classify(B) === Cls.SNAN) {
       F.env.flags = (F.env.flags & ~F.DE) | F.IE;
-      B.hi = (B.hi | 0x40000000) >>> 0;
+      B[HI] |= 0x40000000;
     }
-    F.setRes(B.se, B.hi, B.lo);
+    F.copyTo(F.res, B);
     pushRes(c);
   };
 }
@@ -354,35 +344,32 @@ function ldFactory(row: OpRow): Handler {
 /** Convert ST(0) (or the default NaN when empty) to the store format and write it. */
 function storeValue(c: Cpu, i: Insn, kind: Mem, off: number): boolean {
   const empty = S.stEmpty(c, 0);
-  if (empty) {
-    A.se = F.INDEF_SE;
-    A.hi = F.INDEF_HI;
-    A.lo = 0;
-  } else S.loadSt(c, 0, A);
+  if (empty) F.copyTo(A, INDEF);
+  else S.loadSt(c, 0, A);
   switch (kind) {
     case Mem.F32:
     case Mem.F64:
-      F.toFloat(A.se, A.hi, A.lo, kind === Mem.F32 ? 32 : 64);
+      F.toFloat(A, kind === Mem.F32 ? 32 : 64);
       break;
     case Mem.I16:
     case Mem.I32:
     case Mem.I64:
-      F.toInt(A.se, A.hi, A.lo, kind === Mem.I16 ? 16 : kind === Mem.I32 ? 32 : 64, F.env.rc);
+      F.toInt(A, kind === Mem.I16 ? 16 : kind === Mem.I32 ? 32 : 64, F.env.rc);
       break;
     case Mem.BCD:
-      F.toBcd(A.se, A.hi, A.lo);
+      F.toBcd(A);
       break;
   }
   if (empty) S.stackUnderflow();
   if (S.unmasked(S.STORE_EXC)) return false;
   const seg = i.seg;
   switch (kind) {
-    case Mem.F32: c.write32(seg, off, F.outLo); break;
-    case Mem.F64: write64(c, seg, off, F.outLo, F.outHi); break;
-    case Mem.F80: write80(c, seg, off, A.se, A.hi, A.lo); break;
-    case Mem.I16: c.write16(seg, off, F.intLo); break;
-    case Mem.I32: c.write32(seg, off, F.intLo); break;
-    case Mem.I64: write64(c, seg, off, F.intLo, F.intHi); break;
+    case Mem.F32: c.write32(seg, off, F.out[F.OUT_LO]); break;
+    case Mem.F64: write64(c, seg, off, F.out[F.OUT_LO], F.out[F.OUT_HI]); break;
+    case Mem.F80: write80(c, seg, off, A); break;
+    case Mem.I16: c.write16(seg, off, F.out[F.OUT_LO]); break;
+    case Mem.I32: c.write32(seg, off, F.out[F.OUT_LO]); break;
+    case Mem.I64: write64(c, seg, off, F.out[F.OUT_LO], F.out[F.OUT_HI]); break;
     case Mem.BCD: {
       const la = storeLinear(c, seg, off, 10);
       for (let k = 0; k < 10; k++) c.writeLin8((la + k) | 0, F.bcd[k]);
@@ -399,10 +386,7 @@ function stFactory(row: OpRow): Handler {
       enter(c);
       recordInsn(c, i);
       if (S.stEmpty(c, 0)) S.stackUnderflow();
-      else {
-        S.loadSt(c, 0, A);
-        F.setRes(A.se, A.hi, A.lo);
-      }
+      else S.loadSt(c, 0, F.res);
       if (!S.unmasked(S.PRE_EXC)) {
         S.storeStRes(c, i.rm);
         if (pop) S.pop(c);
@@ -456,11 +440,11 @@ function xch(c: Cpu, i: Insn): void {
   if (e0 || ei) {
     S.stackUnderflow();
     if (S.unmasked(F.IE)) return S.updateStatus(c);
-    if (e0) copyRes(A);
-    if (ei) copyRes(B);
+    if (e0) F.copyTo(A, INDEF);
+    if (ei) F.copyTo(B, INDEF);
   }
-  S.storeSt(c, 0, B.se, B.hi, B.lo);
-  S.storeSt(c, i.rm, A.se, A.hi, A.lo);
+  S.storeSt(c, 0, B);
+  S.storeSt(c, i.rm, A);
   S.updateStatus(c);
 }
 
@@ -477,7 +461,7 @@ function cmovFactory(row: OpRow): Handler {
       if (!S.unmasked(F.IE)) S.storeStRes(c, 0);
     } else if (c.cond(cc)) {
       S.loadSt(c, i.rm, A);
-      S.storeSt(c, 0, A.se, A.hi, A.lo);
+      S.storeSt(c, 0, A);
     }
     S.updateStatus(c);
   };
@@ -510,8 +494,8 @@ function unaryFactory(row: OpRow): Handler {
       recordInsn(c, i);
       if (S.stEmpty(c, 0)) S.stackUnderflow();
       else {
-        S.loadSt(c, 0, A);
-        F.setRes(abs ? A.se & 0x7fff : A.se ^ 0x8000, A.hi, A.lo);
+        S.loadSt(c, 0, F.res);
+        F.res[SE] = abs ? F.res[SE] & 0x7fff : F.res[SE] ^ 0x8000;
       }
       if (!S.unmasked(F.IE)) S.storeStRes(c, 0);
       S.updateStatus(c);
@@ -527,14 +511,11 @@ function unaryFactory(row: OpRow): Handler {
     if (S.stEmpty(c, 0)) S.stackUnderflow();
     else {
       S.loadSt(c, 0, A);
-      if (compute) compute(A.se, A.hi, A.lo);
-      else if (!M.trig(A.se, A.hi, A.lo, trigFn)) {
+      if (compute) compute(A);
+      else if (!M.trig(A, trigFn)) {
         S.setSw(c, S.getSw(c) | S.SW_C2);
         return S.updateStatus(c);
-      } else {
-        const out = trigFn === M.TRIG_SIN ? M.sinOut : M.cosOut;
-        F.setRes(out.se, out.hi, out.lo);
-      }
+      } else F.copyTo(F.res, trigFn === M.TRIG_SIN ? M.sinOut : M.cosOut);
     }
     if (trigFn) S.setSw(c, S.getSw(c) & ~S.SW_C2);
     if (!S.unmasked(S.PRE_EXC)) S.storeStRes(c, 0);
@@ -555,49 +536,32 @@ function pushingFactory(name: string): Handler {
     else {
       S.loadSt(c, 0, A);
       if (name === "FXTRACT") {
-        F.extract(A.se, A.hi, A.lo);
-        copyRes(B);
-        const x = F.extractExp;
-        A.se = x.se;
-        A.hi = x.hi;
-        A.lo = x.lo;
+        F.extract(A);
+        F.copyTo(B, F.res);
+        F.copyTo(A, F.extractExp);
       } else {
         const tan = name === "FPTAN";
-        if (!M.trig(A.se, A.hi, A.lo, tan ? M.TRIG_TAN : M.TRIG_SIN | M.TRIG_COS)) {
+        if (!M.trig(A, tan ? M.TRIG_TAN : M.TRIG_SIN | M.TRIG_COS)) {
           S.setSw(c, S.getSw(c) | S.SW_C2);
           return S.updateStatus(c);
         }
-        const first = tan ? M.tanOut : M.sinOut;
-        A.se = first.se;
-        A.hi = first.hi;
-        A.lo = first.lo;
-        if (!tan) copyFrom(B, M.cosOut);
-        else if (F.isNaNOrBad(F.classify(A.se, A.hi, A.lo))) copyFrom(B, A);
-        else {
-          B.se = 0x3fff;
-          B.hi = 0x80000000;
-          B.lo = 0;
-        }
+        F.copyTo(A, tan ? M.tanOut : M.sinOut);
+        if (!tan) F.copyTo(B, M.cosOut);
+        else F.copyTo(B, F.isNaNOrBad(F.classify(A)) ? A : ONE);
         S.setSw(c, S.getSw(c) & ~S.SW_C2);
       }
       if (!S.unmasked(S.PRE_EXC)) {
-        S.storeSt(c, 0, A.se, A.hi, A.lo);
-        S.push(c, B.se, B.hi, B.lo);
+        S.storeSt(c, 0, A);
+        S.push(c, B);
       }
       return S.updateStatus(c);
     }
     if (!S.unmasked(F.IE)) {
-      S.storeSt(c, 0, F.INDEF_SE, F.INDEF_HI, 0);
-      S.push(c, F.INDEF_SE, F.INDEF_HI, 0);
+      S.storeSt(c, 0, INDEF);
+      S.push(c, INDEF);
     }
     S.updateStatus(c);
   };
-}
-
-function copyFrom(to: F80, from: F80): void {
-  to.se = from.se;
-  to.hi = from.hi;
-  to.lo = from.lo;
 }
 
 const enum Bin {
@@ -630,15 +594,16 @@ function binaryFactory(row: OpRow): Handler {
       S.loadSt(c, 0, A);
       S.loadSt(c, 1, B);
       switch (op) {
-        case Bin.YL2X: M.ylog2x(B.se, B.hi, B.lo, A.se, A.hi, A.lo); break;
-        case Bin.PATAN: M.atan2(B.se, B.hi, B.lo, A.se, A.hi, A.lo); break;
-        case Bin.YL2XP1: M.ylog2xp1(B.se, B.hi, B.lo, A.se, A.hi, A.lo); break;
-        case Bin.SCALE: F.scale(A.se, A.hi, A.lo, B.se, B.hi, B.lo); break;
+        case Bin.YL2X: M.ylog2x(B, A); break;
+        case Bin.PATAN: M.atan2(B, A); break;
+        case Bin.YL2XP1: M.ylog2xp1(B, A); break;
+        case Bin.SCALE: F.scale(A, B); break;
         default: {
-          F.rem(A.se, A.hi, A.lo, B.se, B.hi, B.lo, op === Bin.PREM1);
-          const q = F.remQuotient;
-          remCc = F.remDone ? ((q & 4 ? S.SW_C0 : 0) | (q & 2 ? S.SW_C3 : 0) | (F.remPartial ? S.SW_C2 : 0)) : -2;
-          if (F.remDone && q & 1) F.env.flags |= F.C1;
+          F.rem(A, B, op === Bin.PREM1);
+          const r = F.remainder;
+          const q = r.quotient;
+          remCc = r.done ? (q & 4 ? S.SW_C0 : 0) | (q & 2 ? S.SW_C3 : 0) | (r.partial ? S.SW_C2 : 0) : -2;
+          if (r.done && q & 1) F.env.flags |= F.C1;
         }
       }
     }
@@ -680,11 +645,13 @@ function readImage(c: Cpu, i: Insn, n: number): void {
   if (k < n) image.setUint16(k, c.readLin16((la + k) | 0), true);
 }
 
+/** FNSTENV, then every exception masked: nothing is pending any more. */
 function stenv(c: Cpu, i: Insn): void {
   S.checkAvailable(c);
   E.writeEnv(c, image, i.o32, realFormat(c));
   writeImage(c, i, envSize(i, false));
   S.setCw(c, S.getCw(c) | 0x3f);
+  S.recomputeEs(c);
 }
 
 function ldenv(c: Cpu, i: Insn): void {
