@@ -99,6 +99,7 @@ export class Machine {
 
     this.pic.onChange = () => {
       this.intr = this.pic.interruptPending;
+      this.interpreter.irqPending = this.intr;
     };
     ports.register(0x20, 2, this.pic);
     ports.register(0xa0, 2, this.pic);
@@ -135,7 +136,14 @@ export class Machine {
 
     ports.register(0x80, 1, new PostCodePort((code) => this.emit("post", code)));
     ports.register(0xe9, 1, new DebugConsole((b) => this.emit("debugcon", b)));
-    ports.register(0xf4, 1, new ExitPort((status) => (this.exitStatus = status)));
+    ports.register(
+      0xf4,
+      1,
+      new ExitPort((status) => {
+        this.exitStatus = status;
+        this.interpreter.attention = true;
+      }),
+    );
 
     this.com1 = new Uart16550(0x3f8, (b) => this.emit("serial", b), (l) => this.pic.setIrq(4, l));
     ports.register(0x3f8, 8, this.com1);
@@ -153,6 +161,7 @@ export class Machine {
 
   private requestReset(): void {
     this.resetRequested = true;
+    this.interpreter.attention = true;
   }
 
   get instructionCount(): number {
@@ -177,6 +186,7 @@ export class Machine {
 
   stop(): void {
     this.stopRequested = true;
+    this.interpreter.attention = true;
   }
 
   /** Run synchronously until the guest stops or `maxInstructions` retire. */
@@ -225,10 +235,7 @@ export class Machine {
       // Run to the next device deadline, stopping early if an interrupt becomes deliverable
       // or the guest asked for something the loop must handle.
       const target = Math.min(sliceEnd, c.icount + Math.max(1, clock.deadline() - clock.now()));
-      while (c.icount < target) {
-        it.step();
-        if ((this.intr && c.eflagsRaw & IF) || it.halted || c.shutdown || this.exitStatus !== undefined || this.resetRequested) break;
-      }
+      it.runUntil(target);
       const r = this.checkStop(start);
       if (r) return r;
     }
@@ -246,6 +253,7 @@ export class Machine {
       const cause = c.shutdown ? "triple-fault" : "guest";
       this.emit("reset", cause);
       this.resetRequested = false;
+      this.interpreter.attention = false;
       if (this.reboot && this.rebootHandler) {
         c.reset();
         this.rebootHandler();
@@ -253,7 +261,11 @@ export class Machine {
       }
       return { reason: cause === "triple-fault" ? "shutdown" : "reset", instructions };
     }
-    if (this.stopRequested) return { reason: "stopped", instructions };
+    if (this.stopRequested) {
+      this.stopRequested = false;
+      this.interpreter.attention = false;
+      return { reason: "stopped", instructions };
+    }
     return undefined;
   }
 }

@@ -84,6 +84,11 @@ export class Cpu {
    * IDT): paging checks them as CPL 0 whatever the current CPL.
    */
   systemAccess = false;
+  /**
+   * Bumped whenever cached translations may have changed (TLB flush, INVLPG,
+   * A20): lets the interpreter keep the current code page between instructions.
+   */
+  tlbEpoch = 0;
   /** Set on a triple fault: the CPU stops until reset. */
   shutdown = false;
   /** Extra instructions a REP string may retire before returning to the run loop. */

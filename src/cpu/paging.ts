@@ -114,6 +114,7 @@ export function translateSlow(c: Cpu, la: number, write: boolean, user: boolean)
  * Costs one pass over the pages filled since the last flush.
  */
 export function flushTlb(c: Cpu, includeGlobal: boolean): void {
+  c.tlbEpoch++;
   const i = c.i32;
   const n = i[COUNT_I];
   c.u8.fill(0, L.TLB_LARGE, L.TLB_LARGE + 0x400);
@@ -143,6 +144,7 @@ export function flushTlb(c: Cpu, includeGlobal: boolean): void {
  * 4 MiB page may be cached around it, all 1024 entries of that 4 MiB go.
  */
 export function invalidatePage(c: Cpu, la: number): void {
+  c.tlbEpoch++;
   const region = la >>> 22;
   if (c.u8[L.TLB_LARGE + region]) {
     const first = ENTRIES_I + (region << 10);

@@ -10,7 +10,9 @@ import { Insn } from "../decode/insn.js";
 
 export const PAGE_DECODED = 1;
 
-class DecodedPage {
+export class DecodedPage {
+  /** Cleared when the page's cache is dropped, for holders of a direct reference. */
+  valid = true;
   /** Index into insns per page offset, -1 when not decoded. */
   readonly slot = new Int16Array(4096).fill(-1);
   /** CS.D each slot was decoded with (1 = 32-bit). */
@@ -42,6 +44,11 @@ export class DecodeCache {
     return page.insns[k];
   }
 
+  /** The decoded page of physical frame `frame`, if it has one. */
+  page(frame: number): DecodedPage | undefined {
+    return this.pages.get(frame);
+  }
+
   /** Remember a copy of `insn`, decoded at `pa`; the caller checked it fits in the page. */
   store(pa: number, code32: boolean, insn: Insn): Insn {
     this.misses++;
@@ -67,7 +74,10 @@ export class DecodeCache {
 
   /** Forget everything decoded from physical frame `frame`. */
   invalidateFrame(frame: number): void {
-    if (!this.pages.delete(frame)) return;
+    const page = this.pages.get(frame);
+    if (!page) return;
+    page.valid = false;
+    this.pages.delete(frame);
     this.invalidations++;
     this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
     if (frame === this.lastFrame) {

@@ -3,17 +3,25 @@
  * row, retire. Faults unwind to here, EIP goes back to the faulting instruction
  * and the exception is delivered.
  */
-import type { Cpu } from "../cpu/cpu.js";
+import { ATTR_DB, type Cpu } from "../cpu/cpu.js";
+import * as L from "../cpu/layout.js";
 import { FAULT } from "../cpu/exceptions.js";
 import { IF, RF, TF } from "../cpu/flags.js";
 import { DR_BASE, EFLAGS, HALTED, INTERRUPT_SHADOW, Sreg } from "../cpu/layout.js";
 import { type CodeBytes, decode } from "../decode/decoder.js";
 import { Insn } from "../decode/insn.js";
-import { DecodeCache } from "./decodecache.js";
+import { DecodeCache, type DecodedPage } from "./decodecache.js";
 import { checkInstructionBreakpoint, deliverException, InterruptKind, singleStepTrap } from "./interrupts.js";
 import { HANDLERS } from "./registry.js";
 
 const EFLAGS_I = EFLAGS >> 2;
+const EIP_I = L.EIP >> 2;
+const CS_BASE_I = (L.SEG_BASE >> 2) + Sreg.CS;
+const CS_LIMIT_I = (L.SEG_LIMIT >> 2) + Sreg.CS;
+const CS_ATTR_I = (L.SEG_ATTR >> 2) + Sreg.CS;
+const CPL_I = L.CPL >> 2;
+const HALTED_I = HALTED >> 2;
+const ICOUNT_F = L.ICOUNT >> 3;
 const SHADOW_I = INTERRUPT_SHADOW >> 2;
 const DR7_I = (DR_BASE >> 2) + 7;
 
@@ -33,6 +41,18 @@ export class Interpreter {
   readonly decodeCache: DecodeCache;
   private readonly fetcher: CodeFetcher;
   private readonly scratch = new Insn();
+  /** The decoded page of the last fetch and what its translation depended on. */
+  private codePage: DecodedPage | undefined;
+  private codeLinear = -1;
+  private codeEpoch = -1;
+  private codeCpl = -1;
+  /**
+   * Set by the machine when it must look at something between instructions (a
+   * guest exit or reset request); runUntil returns after the current instruction.
+   */
+  attention = false;
+  /** Mirrors the PIC's INTR output: runUntil returns once an interrupt can be taken. */
+  irqPending = false;
 
   constructor(readonly cpu: Cpu) {
     this.decodeCache = new DecodeCache(cpu);
@@ -53,19 +73,47 @@ export class Interpreter {
   /** Decode (or find in the cache) the instruction at CS:EIP. */
   fetch(): Insn {
     const c = this.cpu;
-    const eip = c.eip;
-    const code32 = c.cs32;
-    const la = (c.segBase(Sreg.CS) + eip) | 0;
+    const i = c.i32;
+    const eip = i[EIP_I];
+    const la = (i[CS_BASE_I] + eip) | 0;
+    const code32 = (i[CS_ATTR_I] & ATTR_DB) !== 0;
+    // Same linear code page as the last fetch, with nothing since that could change its
+    // translation: index the decoded page directly.
+    const page = this.codePage;
+    if (
+      page !== undefined &&
+      la >>> 12 === this.codeLinear &&
+      c.tlbEpoch === this.codeEpoch &&
+      i[CPL_I] === this.codeCpl &&
+      page.valid
+    ) {
+      const off = la & 0xfff;
+      const k = page.slot[off];
+      if (k >= 0 && page.code32[off] === (code32 ? 1 : 0)) {
+        const insn = page.insns[k];
+        if ((eip >>> 0) + insn.len - 1 > i[CS_LIMIT_I] >>> 0) c.raiseGP(0);
+        this.decodeCache.hits++;
+        return insn;
+      }
+    }
     const pa = c.translate(la, false);
+    this.codeLinear = la >>> 12;
+    this.codeEpoch = c.tlbEpoch;
+    this.codeCpl = i[CPL_I];
     const cached = this.decodeCache.lookup(pa, code32);
     if (cached) {
-      if ((eip >>> 0) + cached.len - 1 > c.segLimit(Sreg.CS) >>> 0) c.raiseGP(0);
+      this.codePage = this.decodeCache.page(pa >>> 12);
+      if ((eip >>> 0) + cached.len - 1 > i[CS_LIMIT_I] >>> 0) c.raiseGP(0);
       return cached;
     }
     this.fetcher.eip = eip;
     const insn = this.scratch;
     decode(insn, this.fetcher, code32);
-    if ((pa & 0xfff) + insn.len <= 0x1000) return this.decodeCache.store(pa, code32, insn);
+    if ((pa & 0xfff) + insn.len <= 0x1000) {
+      const stored = this.decodeCache.store(pa, code32, insn);
+      this.codePage = this.decodeCache.page(pa >>> 12);
+      return stored;
+    }
     return insn;
   }
 
@@ -149,12 +197,42 @@ export class Interpreter {
     return true;
   }
 
+  /**
+   * Run until the instruction counter reaches `target`, the CPU halts or shuts
+   * down, an interrupt becomes deliverable (irqPending and interruptible), or
+   * `attention` is raised. This is step() in a loop without the per-instruction
+   * call overhead.
+   */
+  runUntil(target: number): void {
+    const c = this.cpu;
+    const i = c.i32;
+    const f = c.f64;
+    while (f[ICOUNT_F] < target) {
+      if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
+        this.stepDebug();
+      } else {
+        const start = i[EIP_I];
+        try {
+          const insn = this.fetch();
+          i[EIP_I] = (start + insn.len) | 0;
+          HANDLERS[insn.row](c, insn);
+          f[ICOUNT_F]++;
+        } catch (e) {
+          if (e !== FAULT) throw e;
+          i[EIP_I] = start;
+          this.deliverFault();
+        }
+      }
+      if (this.attention || i[HALTED_I] !== 0 || c.shutdown) return;
+      if (this.irqPending && i[EFLAGS_I] & IF && i[SHADOW_I] === 0) return;
+    }
+  }
+
   /** Run until HLT, shutdown, or `limit` instructions retired. Returns instructions retired. */
   run(limit: number): number {
     const c = this.cpu;
     const start = c.icount;
-    const end = start + limit;
-    while (c.icount < end && !this.halted && !c.shutdown) this.step();
+    this.runUntil(start + limit);
     return c.icount - start;
   }
 }
