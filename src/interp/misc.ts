@@ -1,10 +1,13 @@
 /** NOP, the undefined and over-long encodings, INVD/WBINVD, RDTSC, CPUID. */
 import type { Cpu } from "../cpu/cpu.js";
-import { readTsc } from "../cpu/msr.js";
+import { readMsr, readTsc } from "../cpu/msr.js";
 import { Reg } from "../cpu/layout.js";
 import type { HandlerFactory } from "./registry.js";
 
 const CR4_TSD = 1 << 2;
+const CR4_PCE = 1 << 8;
+/** PERFCTR0; PERFCTR1 follows. */
+const MSR_PERFCTR0 = 0xc1;
 const TWO_32 = 0x100000000;
 
 /** Highest basic CPUID leaf of a Pentium Pro. */
@@ -27,6 +30,20 @@ function rdtsc(c: Cpu): void {
   c.setReg32(Reg.EDX, Math.floor(t / TWO_32) | 0);
 }
 
+const counter = new Int32Array(2);
+
+/**
+ * RDPMC: the 40-bit performance counter ECX (0 or 1) in EDX:EAX. Outside CPL 0
+ * only with CR4.PCE; any other counter number is #GP(0).
+ */
+function rdpmc(c: Cpu): void {
+  if ((c.cr4 & CR4_PCE) === 0 && c.cpl > 0) c.raiseGP(0);
+  const n = c.reg32(Reg.ECX) >>> 0;
+  if (n > 1 || !readMsr(c, MSR_PERFCTR0 + n, counter)) c.raiseGP(0);
+  c.setReg32(Reg.EAX, counter[0]);
+  c.setReg32(Reg.EDX, counter[1] & 0xff);
+}
+
 /** Leaves above the maximum answer as the highest basic leaf does, as on Intel CPUs. */
 function cpuid(c: Cpu): void {
   const leaf = c.reg32(Reg.EAX) >>> 0;
@@ -44,5 +61,6 @@ export const handlers: Record<string, HandlerFactory> = {
   // Caches are not modelled; the registry has already checked CPL 0.
   invd: () => () => {},
   rdtsc: () => rdtsc,
+  rdpmc: () => rdpmc,
   cpuid: () => cpuid,
 };

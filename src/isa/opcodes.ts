@@ -251,6 +251,7 @@ FF/6|PUSH|Ev|||86|stack.push
 0F 30|WRMSR|||PE|586|system.wrmsr
 0F 31|RDTSC||||586|misc.rdtsc
 0F 32|RDMSR|||P|586|system.rdmsr
+0F 33|RDPMC||||686|misc.rdpmc
 0F A0|PUSH|FS|||386|segment.push
 0F A1|POP|FS||S|386|segment.pop
 0F A2|CPUID||||586|misc.cpuid

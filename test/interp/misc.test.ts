@@ -79,6 +79,28 @@ describe("RDTSC", () => {
   });
 });
 
+describe("RDPMC", () => {
+  it("reads PERFCTR0/1 as 40-bit values; other counters and CPL 3 without CR4.PCE fault", () => {
+    const m = protectedMachine();
+    const c = m.cpu;
+    exec(m, [0xb9, 0xc2, 0, 0, 0, 0xb8, 0x78, 0x56, 0x34, 0x12, 0xba, 0xab, 0x89, 0, 0, 0x0f, 0x30], 4); // WRMSR PERFCTR1
+    exec(m, [0xb9, 1, 0, 0, 0, 0x0f, 0x33], 2);
+    expect(c.reg32(Reg.EAX)).toBe(0x12345678);
+    expect(c.reg32(Reg.EDX)).toBe(0xab);
+    const bad = protectedMachine();
+    bad.cpu.setReg32(Reg.ECX, 2);
+    expect(execFault(bad, [0x0f, 0x33])).toBe(Vector.GP);
+    const user = protectedMachine();
+    user.cpu.cpl = 3;
+    expect(execFault(user, [0x0f, 0x33])).toBe(Vector.GP);
+    const allowed = protectedMachine();
+    allowed.cpu.cpl = 3;
+    allowed.cpu.cr4 = 0x100;
+    exec(allowed, [0x0f, 0x33]);
+    expect(allowed.cpu.eip).toBe(CODE + 2);
+  });
+});
+
 describe("CPUID", () => {
   function cpuid(leaf: number): [number, number, number, number] {
     const m = protectedMachine();
