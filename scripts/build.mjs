@@ -1,4 +1,6 @@
-// Bundles the command line, the public API and the tool scripts into dist/ (ESM, node20).
+// Bundles the command line, the public API and the tool scripts into dist/ (ESM, node20),
+// and emits the public API's type declarations into dist/types/.
+import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
 
 const entryPoints = {
@@ -20,3 +22,6 @@ await build({
   logLevel: "warning",
   banner: { js: "#!/usr/bin/env node" },
 });
+
+const tsc = new URL("../node_modules/.bin/tsc", import.meta.url).pathname;
+execFileSync(tsc, ["-p", "tsconfig.types.json"], { stdio: "inherit" });
