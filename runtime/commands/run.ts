@@ -1,5 +1,6 @@
 /** `jit386 run [IMAGE]`: boot a guest and run it to the end. */
-import { createWriteStream, writeFileSync } from "node:fs";
+import { createWriteStream, openSync, writeFileSync } from "node:fs";
+import { descriptorShadow } from "../../src/cpu/segmentation.js";
 import { UsageError } from "../errors.js";
 import { bootImage, DEFAULT_GUEST, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
@@ -31,7 +32,13 @@ type Sink = { write(bytes: Uint8Array): void; close(): void };
 function openSink(target: string, what: string): Sink {
   if (target === "none") return { write: () => {}, close: () => {} };
   if (target === "stdio" || target === "-") return { write: (b) => void process.stdout.write(b), close: () => {} };
-  const stream = createWriteStream(target);
+  let fd: number;
+  try {
+    fd = openSync(target, "w");
+  } catch (e) {
+    throw new UsageError(`cannot write ${what} file '${target}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const stream = createWriteStream("", { fd });
   stream.on("error", (e) => {
     process.stderr.write(`jit386: cannot write ${what} file '${target}': ${e.message}\n`);
     process.exit(2);
@@ -79,6 +86,7 @@ function statsJson(m: Machine, r: RunResult, seconds: number): string {
       mips: r.instructions / seconds / 1e6,
       virtualSeconds: m.clock.now() / m.clock.ips,
       engine: "interp",
+      descriptorShadow: { ...descriptorShadow(m.cpu).stats },
       decodeCache: {
         hits: m.interpreter.decodeCache.hits,
         misses: m.interpreter.decodeCache.misses,

@@ -92,6 +92,31 @@ describe("jit386 run: guest-driven exit statuses", () => {
     const s = JSON.parse(readFileSync(stats, "utf8"));
     expect(s.instructions).toBe(8);
     expect(s.stop).toBe("halt");
+    expect(s.descriptorShadow).toEqual({ hits: 0, misses: 0, invalidations: 0 });
+  });
+
+  test("a ROM image starts in real mode at the reset vector F000:FFF0", () => {
+    // 4 KiB ROM: at 0xFFF0 a far jump to F000:F000 (the ROM's first byte), which prints
+    // "R" with CS and IP checked against the reset state, then halts.
+    const rom = new Uint8Array(0x1000).fill(0xf4);
+    const code = [
+      0x8c, 0xc8, // mov ax, cs
+      0x3d, 0x00, 0xf0, // cmp ax, 0xf000
+      0x75, 0x06, // jne bad
+      0xb0, 0x52, // mov al, 'R'
+      0xe6, 0xe9, // out 0xe9, al
+      0xfa, 0xf4, // cli; hlt
+      0xb0, 0x3f, // bad: mov al, '?'
+      0xe6, 0xe9,
+      0xfa, 0xf4,
+    ];
+    rom.set(code, 0);
+    rom.set([0xea, 0x00, 0xf0, 0x00, 0xf0], 0xff0); // jmp F000:F000
+    const p = file("test.rom", rom);
+    const dbg = join(dir, "rom.txt");
+    const r = jit386("run", p, "--debugcon", dbg, "--serial", "none");
+    expect(r.status).toBe(0);
+    expect(readFileSync(dbg, "utf8")).toBe("R");
   });
 });
 
@@ -108,6 +133,8 @@ describe("jit386: bad input gets one line and a non-zero exit", () => {
     [["run", "--engine", "turbo"], /'--engine' must be one of interp, jit/],
     [["run", "--max-instructions", "-5"], /unknown option '-5'|must be an integer/],
     [["run", "a.bin", "b.bin"], /unexpected argument 'b.bin'/],
+    [["run", "--clock", "sundial"], /'--clock' must be one of virtual, realtime/],
+    [["run", "--ips", "12"], /'--ips' must be an integer from 1000/],
   ])("%j", (args, msg) => {
     const r = jit386(...(args as string[]));
     expect(r.status).toBe(2);
@@ -164,6 +191,13 @@ describe("jit386: bad input gets one line and a non-zero exit", () => {
     const r = jit386("run", file("cut.bz", bz(0x20f, 0x300)));
     expect(r.status).toBe(2);
     expectOneLineError(r, /truncated bzImage/);
+  });
+
+  test("a serial log file that cannot be created", () => {
+    const p = guest("halt3.bin", [0xfa, 0xf4]);
+    const r = jit386("run", p, "--serial", "/nonexistent-dir/serial.log");
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /cannot write serial file '\/nonexistent-dir\/serial.log'/);
   });
 
   test("--initrd with a multiboot image, and an unreadable initrd", () => {
