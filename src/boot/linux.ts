@@ -5,10 +5,10 @@
  * initrd location, and the CPU enters the 32-bit entry point in flat protected
  * mode with ESI pointing at boot_params.
  */
-import { ATTR_DB, ATTR_G, type Cpu, CR0_ET, CR0_PE } from "../cpu/cpu.js";
-import { IF, VM } from "../cpu/flags.js";
-import { GDTR_BASE, GDTR_LIMIT, RAM_BASE, Sreg } from "../cpu/layout.js";
+import type { Cpu } from "../cpu/cpu.js";
+import { GDTR_BASE, GDTR_LIMIT, RAM_BASE } from "../cpu/layout.js";
 import { BootError } from "./errors.js";
+import { enterFlatProtectedMode } from "./flat.js";
 
 const HDR_MAGIC = 0x53726448; // "HdrS"
 const BOOT_PARAMS = 0x90000;
@@ -110,17 +110,8 @@ export function loadLinux(cpu: Cpu, image: Uint8Array, opts: LinuxOptions = {}):
   cpu.i32[GDTR_BASE >> 2] = GDT_ADDR;
   cpu.i32[GDTR_LIMIT >> 2] = 0x1f;
 
-  const code = 0x9b | ATTR_DB | ATTR_G;
-  const data = 0x93 | ATTR_DB | ATTR_G;
-  cpu.setSegmentCache(Sreg.CS, 0x10, 0, -1, code);
-  for (const s of [Sreg.ES, Sreg.SS, Sreg.DS, Sreg.FS, Sreg.GS]) cpu.setSegmentCache(s, 0x18, 0, -1, data);
-  cpu.cr0 = CR0_PE | CR0_ET;
-  cpu.cpl = 0;
-  cpu.setEflagsMasked(0, IF | VM);
-  cpu.a20Mask = -1;
   for (let r = 0; r < 8; r++) cpu.setReg32(r, 0);
   cpu.setReg32(6, BOOT_PARAMS); // ESI
-  const entry = KERNEL_ADDR;
-  cpu.eip = entry;
-  return { version, entry, initrdAddr };
+  enterFlatProtectedMode(cpu, 0x10, 0x18, KERNEL_ADDR);
+  return { version, entry: KERNEL_ADDR, initrdAddr };
 }

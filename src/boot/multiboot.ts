@@ -4,11 +4,11 @@
  * modules) and leaves the CPU as the specification requires: 32-bit protected
  * mode, flat segments, paging off, interrupts off, EAX = 0x2BADB002, EBX = info.
  */
-import { ATTR_DB, ATTR_G, type Cpu, CR0_ET, CR0_PE } from "../cpu/cpu.js";
-import { IF, VM } from "../cpu/flags.js";
-import { RAM_BASE, Sreg } from "../cpu/layout.js";
+import type { Cpu } from "../cpu/cpu.js";
+import { RAM_BASE } from "../cpu/layout.js";
 import { isElf, parseElf32 } from "./elf.js";
 import { BootError } from "./errors.js";
+import { enterFlatProtectedMode } from "./flat.js";
 
 export const MULTIBOOT_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
@@ -113,7 +113,9 @@ export function loadMultiboot(cpu: Cpu, image: Uint8Array, opts: MultibootOption
     entry = elf.entry;
   }
   end = writeBootInfo(cpu, (end + 0xfff) & ~0xfff, opts);
-  enterProtectedMode(cpu, entry);
+  cpu.setReg32(0, MULTIBOOT_BOOTLOADER_MAGIC);
+  cpu.setReg32(3, INFO_ADDR);
+  enterFlatProtectedMode(cpu, 0x08, 0x10, entry);
   return { entry, end };
 }
 
@@ -176,18 +178,4 @@ function writeBootInfo(cpu: Cpu, freeStart: number, opts: MultibootOptions): num
   }
   info.setUint32(0, flags, true);
   return free;
-}
-
-function enterProtectedMode(cpu: Cpu, entry: number): void {
-  const code = 0x9b | ATTR_DB | ATTR_G;
-  const data = 0x93 | ATTR_DB | ATTR_G;
-  cpu.setSegmentCache(Sreg.CS, 0x08, 0, -1, code);
-  for (const s of [Sreg.ES, Sreg.SS, Sreg.DS, Sreg.FS, Sreg.GS]) cpu.setSegmentCache(s, 0x10, 0, -1, data);
-  cpu.cr0 = CR0_PE | CR0_ET;
-  cpu.cpl = 0;
-  cpu.setEflagsMasked(0, IF | VM);
-  cpu.a20Mask = -1;
-  cpu.setReg32(0, MULTIBOOT_BOOTLOADER_MAGIC);
-  cpu.setReg32(3, INFO_ADDR);
-  cpu.eip = entry;
 }
