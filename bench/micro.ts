@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:micro`: benchmark.js measurements of the front end in guest
+ * instructions per second. The decoder runs over the machine code of the
+ * workloads' native builds (real compiler output); the translator is measured
+ * once the JIT offers a translation entry point the harness can call.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Benchmark from "benchmark";
+import { parseElf32 } from "../src/boot/elf.js";
+import { type CodeBytes, decode } from "../src/decode/decoder.js";
+import { Insn } from "../src/decode/insn.js";
+import { intOption, type ParsedArgs } from "../runtime/options.js";
+import { type HostInfo, hostInfo, hostLine } from "./host.js";
+import { markdownTable, sig } from "./report.js";
+import { loadWorkloads, RESULTS } from "./workloads.js";
+
+export const MICRO_OPTIONS = {
+  "max-time": { value: true },
+} as const;
+
+/** A stream of instruction bytes read from an offset the decoder advances. */
+class Stream implements CodeBytes {
+  at = 0;
+  constructor(readonly code: Uint8Array) {}
+  byte(offset: number): number {
+    return this.code[this.at + offset] ?? 0;
+  }
+}
+
+/** The executable segment of each native build, from its entry point on. */
+function codeStreams(): { name: string; code: Uint8Array }[] {
+  const seen = new Set<string>();
+  const out: { name: string; code: Uint8Array }[] = [];
+  for (const w of loadWorkloads()) {
+    if (!w.native || seen.has(w.native)) continue;
+    seen.add(w.native);
+    const image = new Uint8Array(readFileSync(w.native));
+    const elf = parseElf32(image);
+    const seg = elf.segments.find((s) => elf.entry >= s.paddr && elf.entry < s.paddr + s.fileSize);
+    if (!seg) continue;
+    const from = seg.fileOffset + (elf.entry - seg.paddr);
+    out.push({ name: w.native.replace(/^.*\//, ""), code: image.subarray(from, seg.fileOffset + seg.fileSize) });
+  }
+  return out;
+}
+
+/** Decodes a whole stream; returns the instruction count. */
+function decodeAll(s: Stream, insn: Insn): number {
+  let n = 0;
+  for (s.at = 0; s.at < s.code.length; n++) {
+    decode(insn, s, true);
+    s.at += insn.len;
+  }
+  return n;
+}
+
+export interface MicroResult {
+  name: string;
+  status: "ok" | "unavailable";
+  note?: string;
+  /** Guest instructions per second, and benchmark.js's relative margin of error (%). */
+  instructionsPerSecond?: number;
+  rme?: number;
+  instructionsPerOp?: number;
+}
+
+export interface MicroReport {
+  host: HostInfo;
+  results: MicroResult[];
+}
+
+function measure(name: string, instructionsPerOp: number, fn: () => void, maxTime: number): MicroResult {
+  const b = new Benchmark(name, fn, { maxTime, minSamples: 5 }).run({ async: false });
+  if (b.error) throw b.error;
+  return { name, status: "ok", instructionsPerSecond: b.hz * instructionsPerOp, rme: b.stats.rme, instructionsPerOp };
+}
+
+export async function benchMicro(p: ParsedArgs): Promise<number> {
+  const maxTime = intOption(p, "max-time", 1, 600) ?? 3;
+  const streams = codeStreams().map((s) => new Stream(s.code));
+  const insn = new Insn();
+  const perOp = streams.reduce((n, s) => n + decodeAll(s, insn), 0);
+  const results: MicroResult[] = [];
+  process.stderr.write(`decoder: ${perOp} instructions from ${streams.length} native builds per operation\n`);
+  results.push(
+    measure("decoder (32-bit code)", perOp, () => {
+      for (const s of streams) decodeAll(s, insn);
+    }, maxTime),
+  );
+  results.push({
+    name: "translator",
+    status: "unavailable",
+    note: "the JIT has no translation entry point for benchmarks yet (wanted: translate a list of guest entry points into one module, returning the instruction count)",
+  });
+  const report: MicroReport = { host: hostInfo(), results };
+  const md =
+    `Measured ${hostLine(report.host)} with benchmark.js.\n\n` +
+    markdownTable(
+      ["benchmark", "M instructions/s", "± %", "instructions per op", "note"],
+      results.map((r) => [r.name, sig((r.instructionsPerSecond ?? NaN) / 1e6), r.rme === undefined ? undefined : r.rme.toFixed(1), r.instructionsPerOp, r.note]),
+    );
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, "micro.json"), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(RESULTS, "micro.md"), md);
+  process.stdout.write("\n" + md + "\nResults: bench/results/micro.{json,md}\n");
+  return 0;
+}

@@ -1,0 +1,300 @@
+/**
+ * `npm run bench:peers`: the same guests, in one invocation, on jit386 (each
+ * engine this build has), v86, QEMU (TCG) and natively (the C workloads' i386
+ * Linux executables), plus the Debian Linux boot. Every number is the time
+ * from starting the peer's process to the guest's exit; peers that are not
+ * installed are reported as missing.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { UsageError } from "../runtime/errors.js";
+import { intOption, type ParsedArgs } from "../runtime/options.js";
+import { type HostInfo, hostInfo, hostLine } from "./host.js";
+import { qemuVersion, runNative, runQemu } from "./hostpeers.js";
+import { JIT386_WORKER, V86_WORKER } from "./paths.js";
+import { type ChildOutcome, type GuestRequest, type Marker, type MarkerHit, runChild } from "./protocol.js";
+import { markdownTable, Progress, sig, svgBarChart } from "./report.js";
+import { median } from "./stats.js";
+import { filterByName, loadReferences, loadWorkloads, RESULTS, ROOT } from "./workloads.js";
+
+export const PEERS_OPTIONS = {
+  filter: { value: true },
+  repeat: { value: true },
+  timeout: { value: true },
+  "linux-timeout": { value: true },
+} as const;
+
+type PeerName = "jit386 interp" | "jit386 jit" | "v86" | "qemu" | "native";
+const PEERS: PeerName[] = ["jit386 interp", "jit386 jit", "v86", "qemu", "native"];
+
+export interface PeerRun {
+  guest: string;
+  peer: PeerName;
+  status: "ok" | "missing" | "failed" | "wrong checksum";
+  note?: string;
+  /** Median milliseconds from process start to the guest's exit. */
+  processMs?: number;
+  /** Median milliseconds from VM creation to the exit, where the peer runs in a process the harness controls. */
+  vmMs?: number;
+  instructions?: number;
+  checksum?: string;
+  /** Linux boot: time from process start and instructions to each marker. */
+  markers?: Record<string, MarkerHit>;
+}
+
+export interface PeersReport {
+  host: HostInfo;
+  repeat: number;
+  versions: Record<string, string>;
+  guests: string[];
+  runs: PeerRun[];
+}
+
+const LINUX_DIR = join(ROOT, "guests", "linux", "build");
+const LINUX_GUEST = "linux-boot";
+/** What /init (scripts/linux/init.sh) prints as its workload's result: the MD5 of `seq 1 20000`. */
+function linuxMd5(): string {
+  let text = "";
+  for (let k = 1; k <= 20000; k++) text += `${k}\n`;
+  return createHash("md5").update(text).digest("hex");
+}
+
+/** The first line userspace prints, its workload's correct result, and the kernel's last words before it halts or powers off. */
+export const LINUX_MARKERS: Marker[] = [
+  { name: "marker", pattern: "JIT386-MARKER" },
+  { name: "md5", pattern: `JIT386-MD5: ${linuxMd5()}` },
+  { name: "poweroff", pattern: "reboot: (System halted|Power down)" },
+];
+const SEABIOS = "/usr/share/seabios/bios.bin";
+const SEAVGABIOS = "/usr/share/seabios/vgabios-stdvga.bin";
+
+type Runner = (t: Task, killAfterMs: number) => Promise<ChildOutcome>;
+
+/** What a peer needs before it can run anything, or why it cannot. */
+function peerRunner(peer: PeerName, versions: Record<string, string>): Runner | string {
+  switch (peer) {
+    case "jit386 interp":
+    case "jit386 jit": {
+      const engine = peer === "jit386 jit" ? "jit" : "interp";
+      return (t, kill) => runChild(JIT386_WORKER, { ...t.req, engine }, kill);
+    }
+    case "v86": {
+      const pkg = join(ROOT, "node_modules", "v86", "package.json");
+      if (!existsSync(pkg)) return "the v86 package is not installed (npm install)";
+      const v: unknown = JSON.parse(readFileSync(pkg, "utf8")).version;
+      versions.v86 = String(v);
+      return (t, kill) => runChild(V86_WORKER, t.req, kill);
+    }
+    case "qemu": {
+      const v = qemuVersion();
+      if (!v) return "qemu-system-i386 is not installed (apt-get install qemu-system-x86)";
+      versions.qemu = v;
+      return (t, kill) => runQemu(t.req, kill);
+    }
+    case "native":
+      if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "ia32")) return "native runs need an x86 Linux host";
+      return (t, kill) => runNative(t.native ?? "", t.req, kill);
+  }
+}
+
+interface Task {
+  guest: string;
+  req: GuestRequest;
+  /** The native build of the guest's sources, when it has one. */
+  native?: string;
+  expected?: string;
+  linux: boolean;
+}
+
+/** A native executable exits 0; multiboot guests exit through port 0xF4 with status 1. */
+function judge(t: Task, peer: PeerName, o: ChildOutcome): { status: PeerRun["status"]; note?: string } {
+  const r = o.result;
+  if (!r) return { status: "failed", note: o.stderrTail.trim().split("\n").pop() ?? `exit ${o.exitCode}` };
+  if (r.unavailable) return { status: "missing", note: r.unavailable };
+  if (r.error) return { status: "failed", note: r.error.split("\n")[0] };
+  if (t.linux) {
+    if (r.markers.marker === undefined) {
+      const reached = r.instructions === undefined ? "" : `, ${sig(r.instructions / 1e9)} G instructions`;
+      const last = r.serialTail.trim().split("\n").pop();
+      return { status: "failed", note: `no ${LINUX_MARKERS[0].pattern}: ended by ${r.reason} after ${secs(r.vmMs)} s${reached}${last ? `; last output: ${last.trim()}` : ""}` };
+    }
+    if (r.markers.md5 === undefined) return { status: "wrong checksum", note: "userspace ran, but its MD5 line is missing or wrong" };
+    return { status: "ok" };
+  }
+  const want = peer === "native" ? 0 : 1;
+  if (r.exitStatus !== want) return { status: "failed", note: `ended by ${r.reason}, status ${r.exitStatus}; last output: ${r.serialTail.trim().split("\n").pop() ?? ""}` };
+  if (t.expected !== undefined && r.checksum !== t.expected) return { status: "wrong checksum", note: `checksum ${r.checksum}, expected ${t.expected}` };
+  return { status: "ok" };
+}
+
+function linuxTask(timeoutMs: number): Task | string {
+  const kernel = join(LINUX_DIR, "vmlinuz");
+  const initrd = join(LINUX_DIR, "initramfs.cpio");
+  const cmdline = join(LINUX_DIR, "cmdline.txt");
+  if (![kernel, initrd, cmdline].every(existsSync)) return "guests/linux/build is missing (npm run guests:linux)";
+  return {
+    guest: LINUX_GUEST,
+    linux: true,
+    req: {
+      image: kernel,
+      initrd,
+      cmdline: readFileSync(cmdline, "utf8").trim(),
+      memMiB: 128,
+      markers: LINUX_MARKERS,
+      stopAt: ["poweroff"],
+      timeoutMs,
+      bios: existsSync(SEABIOS) ? SEABIOS : undefined,
+      vgaBios: existsSync(SEAVGABIOS) ? SEAVGABIOS : undefined,
+    },
+  };
+}
+
+/** Median of the repetitions that succeeded, carrying the first one's other fields. */
+function summarize(t: Task, peer: PeerName, outcomes: ChildOutcome[]): PeerRun {
+  const run: PeerRun = { guest: t.guest, peer, status: "ok" };
+  const vm: number[] = [];
+  const proc: number[] = [];
+  for (const o of outcomes) {
+    const j = judge(t, peer, o);
+    if (j.status !== "ok") return { ...run, ...j, checksum: o.result?.checksum, markers: o.result?.markers, instructions: o.result?.instructions };
+    proc.push(t.linux ? (o.result?.markers.poweroff?.ms ?? o.processMs) : o.processMs);
+    if (peer !== "qemu" && peer !== "native" && o.result) vm.push(o.result.vmMs);
+  }
+  const first = outcomes[0]?.result;
+  run.processMs = median(proc);
+  run.vmMs = median(vm);
+  run.instructions = first?.instructions;
+  run.checksum = first?.checksum;
+  run.markers = first?.markers;
+  return run;
+}
+
+function reference(runs: PeerRun[], guest: string): PeerRun | undefined {
+  const ok = (p: PeerName) => runs.find((r) => r.guest === guest && r.peer === p && r.status === "ok");
+  return ok("jit386 jit") ?? ok("jit386 interp");
+}
+
+const secs = (ms: number | undefined) => (ms === undefined ? undefined : (ms / 1000).toFixed(ms < 1000 ? 3 : 2));
+
+export function peersMarkdown(rep: PeersReport): string {
+  const workloads = rep.guests.filter((g) => g !== LINUX_GUEST);
+  const cell = (r: PeerRun | undefined, ref: PeerRun | undefined) => {
+    if (!r) return undefined;
+    if (r.status !== "ok") return r.status;
+    const ratio = ref?.processMs && r.processMs !== undefined && r !== ref ? ` (${sig(r.processMs / ref.processMs, 2)}×)` : "";
+    return `${secs(r.processMs)}${ratio}`;
+  };
+  const rows = workloads.map((g) => {
+    const ref = reference(rep.runs, g);
+    return [g, ...PEERS.map((p) => cell(rep.runs.find((r) => r.guest === g && r.peer === p), ref))];
+  });
+  let md = `Measured ${hostLine(rep.host)}; ${Object.entries(rep.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}; median of ${rep.repeat}.\n\n`;
+  if (workloads.length) {
+    md += "Seconds from process start to the guest's exit; in parentheses the time relative to jit386 (JIT when present, else interpreter): below 1 means the peer is faster.\n\n";
+    md += markdownTable(["workload", ...PEERS.map((p) => `${p} s`)], rows);
+  }
+  if (rep.guests.includes(LINUX_GUEST)) {
+    const lrows = PEERS.filter((p) => p !== "native").map((p) => {
+      const r = rep.runs.find((x) => x.guest === LINUX_GUEST && x.peer === p);
+      const m = r?.markers;
+      const instr = (h: MarkerHit | undefined) => (h?.instructions === undefined ? undefined : sig(h.instructions / 1e9, 3));
+      return [p, r?.status, secs(m?.marker?.ms), instr(m?.marker), secs(m?.poweroff?.ms ?? (r?.status === "ok" ? r.processMs : undefined)), instr(m?.poweroff), r?.status === "ok" ? undefined : r?.note];
+    });
+    md += `\nDebian Linux boot (busybox initramfs) to the marker line and to the kernel's halt/power-off message, seconds from process start, G instructions where the VM counts them:\n\n`;
+    md += markdownTable(["peer", "status", "to marker s", "G instr", "to power-off s", "G instr", "note"], lrows);
+  }
+  const notes = new Set(
+    rep.runs
+      .filter((r) => r.status !== "ok" && r.guest !== LINUX_GUEST)
+      .map((r) => (r.status === "missing" ? `- ${r.peer}: missing: ${r.note ?? ""}` : `- ${r.guest} on ${r.peer}: ${r.status}${r.note ? `: ${r.note}` : ""}`)),
+  );
+  if (notes.size) md += `\n${[...notes].join("\n")}\n`;
+  return md;
+}
+
+export function peersChart(rep: PeersReport): string {
+  const colors: Record<PeerName, string> = { "jit386 interp": "#8da0cb", "jit386 jit": "#fc8d62", v86: "#66c2a5", qemu: "#e78ac3", native: "#a6d854" };
+  const guests = rep.guests;
+  return svgBarChart({
+    title: "Peers: time relative to jit386 (log scale)",
+    subtitle: `${hostLine(rep.host)}; process start to guest exit (Linux: to power-off)`,
+    axis: "time ÷ jit386's time (below 1: faster than jit386)",
+    series: PEERS.map((p) => ({ name: p, color: colors[p] })),
+    groups: guests.map((g) => {
+      const ref = reference(rep.runs, g);
+      return {
+        label: g,
+        values: PEERS.map((p) => {
+          const r = rep.runs.find((x) => x.guest === g && x.peer === p);
+          return r?.status === "ok" && r.processMs !== undefined && ref?.processMs ? r.processMs / ref.processMs : undefined;
+        }),
+      };
+    }),
+    reference: { value: 1, label: "jit386" },
+  });
+}
+
+export async function benchPeers(p: ParsedArgs): Promise<number> {
+  const repeat = intOption(p, "repeat", 1, 100) ?? 1;
+  const timeoutMs = (intOption(p, "timeout", 1, 86400) ?? 300) * 1000;
+  const linuxTimeoutMs = (intOption(p, "linux-timeout", 1, 86400) ?? 900) * 1000;
+  const filter = p.options.get("filter");
+  const refs = loadReferences();
+  const tasks: Task[] = filterByName(loadWorkloads(), filter).map((w) => ({
+    guest: w.name,
+    linux: false,
+    expected: refs.get(w.name)?.checksum,
+    native: w.native,
+    req: { image: w.image, memMiB: 64, timeoutMs },
+  }));
+  const runs: PeerRun[] = [];
+  const guests = tasks.map((t) => t.guest);
+  if (filterByName([{ name: LINUX_GUEST }], filter).length) {
+    const lt = linuxTask(linuxTimeoutMs);
+    guests.push(LINUX_GUEST);
+    if (typeof lt === "string") for (const peer of PEERS) runs.push({ guest: LINUX_GUEST, peer, status: "missing", note: lt });
+    else tasks.push(lt);
+  }
+  if (guests.length === 0) throw new UsageError(`no guest matches '${filter}'`);
+  const versions: Record<string, string> = {};
+  const runners = new Map(PEERS.map((peer) => [peer, peerRunner(peer, versions)]));
+  const planned = tasks.flatMap((t) => PEERS.filter((peer) => !(peer === "native" && !t.native)).map((peer) => ({ t, peer })));
+  const progress = new Progress(planned.length * repeat);
+  const gone = new Map<PeerName, string>();
+  for (const { t, peer } of planned) {
+    const runner = runners.get(peer);
+    const missing = typeof runner === "string" ? runner : gone.get(peer);
+    if (missing !== undefined || runner === undefined || typeof runner === "string") {
+      runs.push({ guest: t.guest, peer, status: "missing", note: missing });
+      for (let k = 0; k < repeat; k++) {
+        progress.start(`${t.guest} on ${peer}`);
+        progress.finish(`missing: ${missing}`);
+      }
+      continue;
+    }
+    const outcomes: ChildOutcome[] = [];
+    for (let k = 0; k < repeat; k++) {
+      progress.start(`${t.guest} on ${peer}${repeat > 1 ? `, run ${k + 1}` : ""}`);
+      const o = await runner(t, (t.req.timeoutMs ?? timeoutMs) + 30_000);
+      outcomes.push(o);
+      const j = judge(t, peer, o);
+      progress.finish(j.status === "ok" ? `${secs(o.processMs)} s` : `${j.status}${j.note ? `: ${j.note}` : ""}`);
+      if (j.status !== "ok") break;
+    }
+    const run = summarize(t, peer, outcomes);
+    // A jit386 engine this build lacks is missing for every guest.
+    if (run.status === "missing" && run.note) gone.set(peer, run.note);
+    runs.push(run);
+  }
+  const report: PeersReport = { host: hostInfo(), repeat, versions, guests, runs };
+  mkdirSync(RESULTS, { recursive: true });
+  const md = peersMarkdown(report);
+  writeFileSync(join(RESULTS, "peers.json"), JSON.stringify(report, null, 2) + "\n");
+  writeFileSync(join(RESULTS, "peers.md"), md);
+  writeFileSync(join(RESULTS, "peers.svg"), peersChart(report));
+  process.stdout.write("\n" + md + `\nResults: bench/results/peers.{json,md,svg}\n`);
+  return runs.some((r) => r.status === "wrong checksum") ? 1 : 0;
+}
