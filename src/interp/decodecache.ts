@@ -1,8 +1,10 @@
 /**
  * Decoded instructions cached per physical page (DESIGN principle 10): the
  * interpreter decodes an instruction once and dispatches the cached Insn after.
- * A page's cache is dropped when the page is written (PAGE_FLAGS bit 0 marks
- * pages that have one). Instructions that cross a page end are not cached.
+ * A page's cache is dropped when a write touches a byte of a decoded instruction
+ * (PAGE_FLAGS bit 0 routes the page's writes here; writes to its other bytes, data
+ * sharing the page with code, drop nothing). Instructions that cross a page end
+ * are not cached.
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { PAGE_FLAGS_BASE } from "../cpu/layout.js";
@@ -17,6 +19,8 @@ export class DecodedPage {
   readonly slot = new Int16Array(4096).fill(-1);
   /** CS.D each slot was decoded with (1 = 32-bit). */
   readonly code32 = new Uint8Array(4096);
+  /** 1 for every byte that belongs to a decoded instruction. */
+  readonly covered = new Uint8Array(4096);
   readonly insns: Insn[] = [];
 }
 
@@ -67,9 +71,27 @@ export class DecodeCache {
       page.slot[off] = k;
     }
     page.code32[off] = code32 ? 1 : 0;
+    page.covered.fill(1, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
     return slot;
+  }
+
+  /** A guest write of `size` bytes at `pa`: drop the pages whose decoded bytes it touches. */
+  written(pa: number, size: number): void {
+    const end = pa + size;
+    for (let frameStart = pa & ~0xfff; frameStart < end; frameStart += 0x1000) {
+      const page = this.pages.get(frameStart >>> 12);
+      if (!page) continue;
+      const from = Math.max(pa, frameStart) - frameStart;
+      const to = Math.min(end, frameStart + 0x1000) - frameStart;
+      for (let k = from; k < to; k++) {
+        if (page.covered[k]) {
+          this.invalidateFrame(frameStart >>> 12);
+          break;
+        }
+      }
+    }
   }
 
   /** Forget everything decoded from physical frame `frame`. */

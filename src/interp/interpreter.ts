@@ -57,12 +57,11 @@ export class Interpreter {
   constructor(readonly cpu: Cpu) {
     this.decodeCache = new DecodeCache(cpu);
     this.fetcher = new CodeFetcher(cpu);
-    // A write to a page with decoded instructions drops them before the write lands.
+    // A write to decoded instruction bytes drops their page before the write lands.
     const previous = cpu.onCodeWrite;
     cpu.onCodeWrite = (pa, size) => {
       previous(pa, size);
-      this.decodeCache.invalidateFrame(pa >>> 12);
-      this.decodeCache.invalidateFrame(((pa + size - 1) >>> 12) & 0xfffff);
+      this.decodeCache.written(pa >>> 0, size);
     };
   }
 

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { Reg } from "../../src/cpu/layout.js";
+import { CODE, load, protectedMachine, run } from "./harness.js";
+
+describe("decode cache and writes to the code's page", () => {
+  it("a write to data sharing the page keeps the decoded instructions", () => {
+    const m = protectedMachine();
+    // mov dword [CODE+0x800], eax; inc ecx; jmp back to the store (5 iterations)
+    const target = CODE + 0x800;
+    load(m, CODE, [0xa3, target & 0xff, (target >> 8) & 0xff, (target >> 16) & 0xff, target >>> 24, 0x41, 0xeb, 0xf8]);
+    m.cpu.setReg32(Reg.ECX, 0);
+    m.cpu.eip = CODE;
+    run(m, 15);
+    const dc = m.interp.decodeCache;
+    expect(m.cpu.reg32(Reg.ECX)).toBe(5);
+    expect(dc.invalidations).toBe(0);
+    expect(dc.misses).toBe(3);
+  });
+
+  it("a write to a decoded instruction's bytes drops it and the new bytes run", () => {
+    const m = protectedMachine();
+    // mov byte [CODE+7], 0x42 (turns the following "inc ecx" into "inc edx"); then inc ecx
+    const at = CODE + 7;
+    load(m, CODE, [0xc6, 0x05, at & 0xff, (at >> 8) & 0xff, (at >> 16) & 0xff, at >>> 24, 0x42, 0x41, 0x41]);
+    m.cpu.setReg32(Reg.ECX, 0);
+    m.cpu.setReg32(Reg.EDX, 0);
+    m.cpu.eip = CODE + 7;
+    run(m, 1); // decode "inc ecx" at CODE+7 first
+    expect(m.cpu.reg32(Reg.ECX)).toBe(1);
+    m.cpu.eip = CODE;
+    run(m, 2);
+    expect(m.cpu.reg32(Reg.EDX)).toBe(1);
+    expect(m.cpu.reg32(Reg.ECX)).toBe(1);
+    expect(m.interp.decodeCache.invalidations).toBe(1);
+  });
+});
