@@ -1,0 +1,62 @@
+/**
+ * Translation-time classification (DESIGN: the monitor's prescan becomes this).
+ * The opcode table's class bits and the region's mode key decide, once per
+ * instruction, what compiled code does with it: inline code, the interpreter's
+ * handler through the generic helper, the handler and then a return to the
+ * dispatcher (anything that may change the mode key or touch devices), an
+ * exception known at translation time, or no translation at all.
+ */
+import { Vector } from "../src/cpu/exceptions.js";
+import type { Insn } from "../src/decode/insn.js";
+import { OpClass, type OpRow } from "../src/isa/row.js";
+import type { Emitter } from "./emit/emitter.js";
+import { EMITTERS } from "./emit/registry.js";
+import type { Mode } from "./modekey.js";
+
+export const enum Kind {
+  /** An inline emitter produces the code. */
+  INLINE,
+  /** The generic helper runs the handler; compiled code continues after it. */
+  HELPER,
+  /** The generic helper runs the handler; compiled code then returns to the dispatcher. */
+  HELPER_EXIT,
+  /** The instruction raises `vector` whatever the operands: compiled code raises it. */
+  FAULT,
+  /** Not translated: compiled code returns to the dispatcher before it (REP strings). */
+  STOP,
+}
+
+export interface Classification {
+  kind: Kind;
+  emitter?: Emitter;
+  vector?: number;
+  code?: number;
+}
+
+/** CLI/STI at CPL > IOPL (or in V86 mode below IOPL 3), PUSHF/POPF in V86 mode below IOPL 3: #GP(0). */
+function ioplFault(row: OpRow, mode: Mode): boolean {
+  switch (row.exec) {
+    case "flagops.cli":
+    case "flagops.sti":
+      return mode.vm ? mode.iopl < 3 : mode.pe && mode.cpl > mode.iopl;
+    case "flagops.pushf":
+    case "flagops.popf":
+      return mode.vm && mode.iopl < 3;
+  }
+  return false;
+}
+
+export function classify(row: OpRow, i: Insn, mode: Mode): Classification {
+  const cls = row.cls;
+  if (cls & OpClass.UNDEFINED) {
+    return row.exec === "misc.toolong" ? { kind: Kind.FAULT, vector: Vector.GP, code: 0 } : { kind: Kind.FAULT, vector: Vector.UD, code: 0 };
+  }
+  if (cls & OpClass.PRIV && mode.cpl !== 0) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
+  if (cls & OpClass.IOPL && ioplFault(row, mode)) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
+  // A REP string retires once per iteration and yields on the REP budget: the interpreter runs it.
+  if (cls & OpClass.STRING && i.rep !== 0) return { kind: Kind.STOP };
+  if (cls & (OpClass.BLOCKEND | OpClass.SEGLOAD)) return { kind: Kind.HELPER_EXIT };
+  const emitter = EMITTERS[row.id];
+  if (emitter && (!emitter.accepts || emitter.accepts(i, mode))) return { kind: Kind.INLINE, emitter };
+  return { kind: cls & OpClass.BRANCH ? Kind.HELPER_EXIT : Kind.HELPER };
+}

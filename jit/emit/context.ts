@@ -1,0 +1,448 @@
+/**
+ * The emission context of one region function: guest registers and the lazy-flag
+ * record live in Wasm locals; this class hands emitters register access, flag
+ * records, condition evaluation, the generic helper, exits, and what makes
+ * faults exact (DESIGN principle 8). Before the generic helper or a raise, the
+ * dirty registers, the flag record, EIP of the instruction and the
+ * retired-instruction count are stored where the interpreter keeps them, since
+ * the handler reads them and a fault unwinds through Wasm. A memory slow path
+ * is cheaper to call: it gets EIP and the count as arguments and reports a
+ * fault by status, and the region's fault exit writes back the locals, which
+ * still hold the state before the instruction (emitters touch memory before
+ * registers and flags).
+ */
+import type { Insn } from "../../src/decode/insn.js";
+import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
+import * as L from "../../src/cpu/layout.js";
+import type { OpRow } from "../../src/isa/row.js";
+import { JIT_STATUS, STATUS_FAULT } from "../layout.js";
+import type { Mode } from "../modekey.js";
+import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm.js";
+import { Import, Lib } from "./names.js";
+
+/** What the translator knows statically about the last flag-producing instruction of the block. */
+export interface Producer {
+  op: LazyOp;
+  size: number;
+  mask: number;
+  /** ADC/SBB: the carry-in makes the comparison shortcuts invalid. */
+  carryIn: boolean;
+}
+
+/** Module-wide services a region function needs from its module. */
+export interface ModuleServices {
+  /** Register an instruction for the generic helper; returns its id in the module's table. */
+  helperId(i: Insn): number;
+  readonly ramBytes: number;
+}
+
+/** Function-local allocation of Wasm locals (index 0 is the entry-point parameter). */
+class Locals {
+  readonly types: ValType[] = [];
+  constructor(private readonly params: number) {}
+  i32(): Local<"i32"> {
+    this.types.push("i32");
+    return { index: this.params + this.types.length - 1, type: "i32" };
+  }
+  f64(): Local<"f64"> {
+    this.types.push("f64");
+    return { index: this.params + this.types.length - 1, type: "f64" };
+  }
+}
+
+export const EXIT_LABEL = "exit";
+/** Branch target of a slow path that faulted: write back registers and flags, return 1. */
+export const FAULT_LABEL = "fault";
+
+const REG = (n: number) => L.REG_BASE + 4 * n;
+/** Where the flag locals live in memory: the lazy record, then the stored EFLAGS word. */
+export const FLAG_FIELDS = [L.LAZY_MASK, L.LAZY_OP, L.LAZY_A, L.LAZY_B, L.LAZY_RES, L.LAZY_SIZE, L.EFLAGS];
+
+export class Ctx {
+  private readonly locals = new Locals(1);
+  readonly entry: Local<"i32"> = { index: 0, type: "i32" };
+  readonly regs: Local<"i32">[] = [];
+  /** The lazy-flag record in LAZY_MASK..LAZY_SIZE order, then the stored EFLAGS word. */
+  readonly flagLocals: Local<"i32">[] = [];
+  readonly n: Local<"i32">;
+  readonly budget: Local<"i32">;
+  readonly pending: Local<"i32">;
+  readonly xe: Local<"i32">;
+  readonly xn: Local<"i32">;
+  readonly label: Local<"i32">;
+  readonly icount0: Local<"f64">;
+  private readonly temps: Local<"i32">[] = [];
+  private tempNext = 0;
+
+  /** Statements of the block being emitted. */
+  code: Stmt[] = [];
+  /** Instructions in the current block, index of the current one, its EIP and the next. */
+  blockLen = 0;
+  index = 0;
+  eip = 0;
+  nextEip = 0;
+  /** Registers whose locals may differ from memory (bit n = register n). */
+  dirty = 0;
+  flagsDirty = false;
+  producer: Producer | null = null;
+  /** The current instruction called out (slow path or helper): check the exit request after it. */
+  calledOut = false;
+  /** Arithmetic flags some later reader may need after the current instruction (block-local liveness). */
+  liveAfter = ARITH;
+  /** Some slow path may leave through the fault exit. */
+  faultExit = false;
+
+  constructor(
+    readonly m: WasmModule,
+    readonly mode: Mode,
+    readonly services: ModuleServices,
+    /** Registers inline code writes anywhere in the region: written back at exits. */
+    readonly writeBack: number,
+    /** Inline code in the region produces flags: the record is written back at exits. */
+    readonly regionFlags: boolean,
+    /** Registers inline code reads or writes (a superset): only these live in locals. */
+    readonly usedRegs: number,
+    /** Inline code reads or writes flags: the record lives in locals. */
+    readonly usesFlags: boolean,
+    /** The CS limit the region was translated under. */
+    readonly csLimit: number,
+  ) {
+    for (let r = 0; r < 8; r++) this.regs.push(this.locals.i32());
+    for (let k = 0; k < FLAG_FIELDS.length; k++) this.flagLocals.push(this.locals.i32());
+    this.n = this.locals.i32();
+    this.budget = this.locals.i32();
+    this.pending = this.locals.i32();
+    this.xe = this.locals.i32();
+    this.xn = this.locals.i32();
+    this.label = this.locals.i32();
+    this.icount0 = this.locals.f64();
+    m.beginConstants(() => this.locals.i32().index);
+  }
+
+  get localTypes(): readonly ValType[] {
+    return this.locals.types;
+  }
+
+  // ---- per-block and per-instruction state ------------------------------
+
+  beginBlock(len: number): void {
+    this.code = [];
+    this.blockLen = len;
+    this.dirty = this.writeBack;
+    this.flagsDirty = this.regionFlags;
+    this.producer = null;
+  }
+
+  beginInsn(index: number, eip: number, nextEip: number, liveAfter: number): void {
+    this.liveAfter = liveAfter;
+    this.index = index;
+    this.eip = eip;
+    this.nextEip = nextEip;
+    this.tempNext = 0;
+    this.calledOut = false;
+  }
+
+  emit(...s: Stmt[]): void {
+    for (const x of s) this.code.push(x);
+  }
+
+  /** An i32 local for the current instruction only. */
+  temp(): Local<"i32"> {
+    if (this.tempNext === this.temps.length) this.temps.push(this.locals.i32());
+    return this.temps[this.tempNext++];
+  }
+
+  /** Store `v` in a fresh temp and return the temp. */
+  hold(v: I32): Local<"i32"> {
+    const t = this.temp();
+    this.emit(this.m.set(t, v));
+    return t;
+  }
+
+  /** Instructions retired before the current one. */
+  retiredBefore(): I32 {
+    const back = this.blockLen - this.index;
+    return back === 0 ? this.m.get(this.n) : this.m.sub(this.m.get(this.n), this.m.c(back));
+  }
+  retiredAfter(): I32 {
+    const back = this.blockLen - this.index - 1;
+    return back === 0 ? this.m.get(this.n) : this.m.sub(this.m.get(this.n), this.m.c(back));
+  }
+
+  // ---- registers ---------------------------------------------------------
+
+  /** Register `n` of `size` bits (8: AL..BH encoding), zero-extended. */
+  reg(n: number, size: number): I32 {
+    const m = this.m;
+    if (size === 32) return m.get(this.regs[n]);
+    if (size === 16) return m.and(m.get(this.regs[n]), m.c(0xffff));
+    if (n < 4) return m.and(m.get(this.regs[n]), m.c(0xff));
+    return m.and(m.shrU(m.get(this.regs[n - 4]), m.c(8)), m.c(0xff));
+  }
+
+  setReg(n: number, size: number, v: I32): void {
+    const m = this.m;
+    if (size === 32) {
+      this.emit(m.set(this.regs[n], v));
+      this.dirty |= 1 << n;
+      return;
+    }
+    if (size === 16) {
+      this.emit(m.set(this.regs[n], m.or(m.and(m.get(this.regs[n]), m.c(0xffff0000)), m.and(v, m.c(0xffff)))));
+      this.dirty |= 1 << n;
+      return;
+    }
+    const r = n & 3;
+    const merged =
+      n < 4
+        ? m.or(m.and(m.get(this.regs[r]), m.c(~0xff)), m.and(v, m.c(0xff)))
+        : m.or(m.and(m.get(this.regs[r]), m.c(~0xff00)), m.shl(m.and(v, m.c(0xff)), m.c(8)));
+    this.emit(m.set(this.regs[r], merged));
+    this.dirty |= 1 << r;
+  }
+
+  // ---- state synchronisation --------------------------------------------
+
+  /** Stores that make memory hold the state as the interpreter would have it before this instruction. */
+  sync(): Stmt[] {
+    const m = this.m;
+    const out: Stmt[] = [];
+    for (let r = 0; r < 8; r++) if (this.dirty & (1 << r)) out.push(m.storeAt(REG(r), m.get(this.regs[r])));
+    if (this.flagsDirty) this.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
+    out.push(m.storeAt(L.EIP, m.c(this.eip)));
+    out.push(m.storeF64At(L.ICOUNT, this.icountAt(this.retiredBefore())));
+    return out;
+  }
+
+  icountAt(retired: I32): F64 {
+    return this.m.addF(this.m.getF(this.icount0), this.m.fromU32(retired));
+  }
+
+  /** Loads that refresh the registers and the flag record inline code uses from memory (region entry, after a helper). */
+  reload(): Stmt[] {
+    const m = this.m;
+    const out: Stmt[] = [];
+    for (let r = 0; r < 8; r++) if (this.usedRegs & (1 << r)) out.push(m.set(this.regs[r], m.loadAt(REG(r))));
+    if (this.usesFlags) this.flagLocals.forEach((l, k) => out.push(m.set(l, m.loadAt(FLAG_FIELDS[k]))));
+    return out;
+  }
+
+  /** The arguments a memory slow path takes after its own: EIP of the instruction, instructions retired before it. */
+  where(): I32[] {
+    return [this.m.c(this.eip), this.retiredBefore()];
+  }
+
+  /**
+   * After a memory slow path: leave through the fault exit if it faulted, and
+   * remember whether it asked compiled code to stop after this instruction.
+   */
+  afterSlow(): Stmt[] {
+    const m = this.m;
+    this.calledOut = true;
+    this.faultExit = true;
+    return [m.set(this.pending, m.loadAt(JIT_STATUS)), m.br(FAULT_LABEL, m.and(m.get(this.pending), m.c(STATUS_FAULT)))];
+  }
+
+  // ---- helpers -----------------------------------------------------------
+
+  /** Run the instruction through the interpreter's handler (the generic helper). */
+  helper(i: Insn, row: OpRow, exits: boolean): void {
+    const m = this.m;
+    const id = this.services.helperId(i);
+    this.emit(...this.sync());
+    const call = m.callI32(Import.EXEC, [m.c(id)]);
+    this.emit(exits ? m.drop(call) : m.set(this.pending, m.or(m.get(this.pending), call)));
+    this.emit(...this.reload());
+    this.calledOut = !exits;
+    this.dirty = 0;
+    this.flagsDirty = false;
+    if (row.flagsWritten & ARITH) this.producer = null;
+  }
+
+  /** Raise an exception decided at translation time. */
+  raise(vector: number, code: number): void {
+    this.emit(this.raiseCode(vector, code));
+  }
+
+  /** Raise an exception when `cond` holds at run time. */
+  raiseIf(cond: I32, vector: number, code: number): void {
+    this.emit(this.m.if(cond, this.raiseCode(vector, code)));
+  }
+
+  private raiseCode(vector: number, code: number): Stmt {
+    const m = this.m;
+    return m.block(null, [...this.sync(), m.call(Import.RAISE, [m.c(vector), m.c(code)]), m.unreachable()]);
+  }
+
+  // ---- exits -------------------------------------------------------------
+
+  /** Leave the region with EIP `eip` and `retired` instructions retired in it. */
+  exit(eip: I32, retired: I32): Stmt {
+    const m = this.m;
+    return m.block(null, [m.set(this.xe, eip), m.set(this.xn, retired), m.br(EXIT_LABEL)]);
+  }
+
+  /** Leave after the current instruction if a helper asked for it. */
+  checkPending(): void {
+    if (!this.calledOut) return;
+    const m = this.m;
+    this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter())));
+  }
+
+  // ---- flags -------------------------------------------------------------
+
+  /**
+   * Record a flag-producing operation, exactly as Cpu.setLazy would: the flags in
+   * `mask` become derivable from (op, a, b, res, size). Flags the new mask drops
+   * are materialised into EFLAGS first when `keepLive` says a later reader needs them.
+   * The operands are evaluated after the record's locals change: they must not read them.
+   */
+  setFlags(op: LazyOp, a: I32, b: I32, res: I32, size: number, mask: number, keepLive: number, carryIn = false): void {
+    const m = this.m;
+    const stale = ARITH & ~mask & keepLive;
+    if (stale) {
+      for (let bit = 1; bit <= 0x800; bit <<= 1) {
+        if (!(stale & bit)) continue;
+        if (this.producer && !(this.producer.mask & bit)) continue; // already in EFLAGS
+        this.setEflags(m.or(m.and(this.eflags(), m.c(~bit)), m.shl(this.flagBit(bit), m.c(ctz(bit)))));
+      }
+    }
+    const [fMask, fOp, fA, fB, fR, fSize] = this.flagLocals;
+    this.emit(m.set(fA, a), m.set(fB, b), m.set(fR, res), m.set(fMask, m.c(mask)), m.set(fOp, m.c(op)), m.set(fSize, m.c(size)));
+    this.flagsDirty = true;
+    this.producer = { op, size, mask, carryIn };
+  }
+
+  /** The stored EFLAGS word (its lazy bits are stale), held in a local. */
+  eflags(): I32 {
+    return this.m.get(this.flagLocals[6]);
+  }
+
+  setEflags(v: I32): void {
+    this.emit(this.m.set(this.flagLocals[6], v));
+    this.flagsDirty = true;
+  }
+
+  /**
+   * Take `bits` out of the lazy mask, as Cpu.materialize does; the caller then
+   * stores their new values in EFLAGS (the rotates).
+   */
+  dropFlags(bits: number): void {
+    const m = this.m;
+    const fMask = this.flagLocals[0];
+    this.emit(m.set(fMask, m.and(m.get(fMask), m.c(~bits))));
+    this.flagsDirty = true;
+    if (this.producer) this.producer = { ...this.producer, mask: this.producer.mask & ~bits };
+  }
+
+  /**
+   * One arithmetic flag as 0/1. With the producer known the formula is
+   * specialised to its operation and size; otherwise the library function
+   * evaluates the record in the flag locals (or EFLAGS for flags outside its mask).
+   */
+  flagBit(bit: number): I32 {
+    const m = this.m;
+    const p = this.producer;
+    if (!p) return m.callI32(Lib.FLAG, [m.c(bit), ...this.flagLocals.map((l) => m.get(l))]);
+    if (!(p.mask & bit)) return m.and(m.shrU(this.eflags(), m.c(ctz(bit))), m.c(1));
+    return flagFormula(m, bit, p.op, p.size, this.flagLocals);
+  }
+
+  /** Condition `cc` (Jcc encoding) as 0/1, fused into a direct comparison when the producer allows. */
+  cond(cc: number): I32 {
+    const m = this.m;
+    const p = this.producer;
+    const base = cc & ~1;
+    let r: I32 | undefined;
+    // The shortcuts hold only when the producer's record defines every flag the condition reads.
+    const whole = p !== null && (CONDITION_FLAGS[base >> 1] & ~p.mask) === 0;
+    if (p && whole && !p.carryIn && p.op === LazyOp.SUB) r = subCompare(this, base, p);
+    else if (p && whole && p.op === LazyOp.LOGIC) r = logicCondition(this, base, p);
+    if (r === undefined) {
+      switch (base >> 1) {
+        case 0: r = this.flagBit(0x800); break;
+        case 1: r = this.flagBit(CF); break;
+        case 2: r = this.flagBit(0x40); break;
+        case 3: r = m.or(this.flagBit(CF), this.flagBit(0x40)); break;
+        case 4: r = this.flagBit(0x80); break;
+        case 5: r = this.flagBit(0x04); break;
+        case 6: r = m.xor(this.flagBit(0x80), this.flagBit(0x800)); break;
+        default: r = m.or(this.flagBit(0x40), m.xor(this.flagBit(0x80), this.flagBit(0x800))); break;
+      }
+    }
+    return cc & 1 ? m.eqz(r) : r;
+  }
+}
+
+/** Flags each condition pair (O, B, E, BE, S, P, L, LE) reads. */
+const CONDITION_FLAGS = [0x800, CF, 0x40, CF | 0x40, 0x80, 0x04, 0x80 | 0x800, 0x40 | 0x80 | 0x800];
+
+function ctz(bit: number): number {
+  return 31 - Math.clz32(bit);
+}
+
+/** Sign-extend a zero-extended value of `size` bits. */
+export function sx(m: WasmModule, v: I32, size: number): I32 {
+  return size === 32 ? v : size === 16 ? m.ext16s(v) : m.ext8s(v);
+}
+
+/** CMP/SUB/DEC/NEG without carry-in: conditions as direct comparisons of the operands. */
+function subCompare(x: Ctx, base: number, p: Producer): I32 | undefined {
+  const m = x.m;
+  const [, , fA, fB] = x.flagLocals;
+  const a = () => m.get(fA);
+  const b = () => m.get(fB);
+  const hasCF = (p.mask & CF) !== 0;
+  switch (base) {
+    case 2: return hasCF ? m.ltU(a(), b()) : undefined;
+    case 4: return m.eq(a(), b());
+    case 6: return hasCF ? m.leU(a(), b()) : undefined;
+    case 12: return m.ltS(sx(m, a(), p.size), sx(m, b(), p.size));
+    case 14: return m.leS(sx(m, a(), p.size), sx(m, b(), p.size));
+  }
+  return undefined;
+}
+
+/** AND/OR/XOR/TEST: CF = OF = 0. */
+function logicCondition(x: Ctx, base: number, p: Producer): I32 | undefined {
+  const m = x.m;
+  const res = () => m.get(x.flagLocals[4]);
+  const zf = () => (p.size === 32 ? m.eqz(res()) : m.eqz(m.shl(res(), m.c(32 - p.size))));
+  const neg = () => (p.size === 32 ? m.ltS(res(), m.c(0)) : m.and(m.shrU(res(), m.c(p.size - 1)), m.c(1)));
+  switch (base) {
+    case 0: return m.c(0);
+    case 2: return m.c(0);
+    case 4: return zf();
+    case 6: return zf();
+    case 8: return neg();
+    case 12: return neg();
+    case 14: return m.or(zf(), neg());
+  }
+  return undefined;
+}
+
+/** The formula of Cpu.lazyFlag for one flag, specialised to a known operation and size. */
+function flagFormula(m: WasmModule, bit: number, op: LazyOp, size: number, l: Local<"i32">[]): I32 {
+  const a = () => m.get(l[2]);
+  const b = () => m.get(l[3]);
+  const r = () => m.get(l[4]);
+  const top = (v: I32) => m.and(m.shrU(v, m.c(size - 1)), m.c(1));
+  switch (bit) {
+    case CF:
+      if (op === LazyOp.ADD) return top(m.or(m.and(a(), b()), m.and(m.or(a(), b()), m.xor(r(), m.c(-1)))));
+      if (op === LazyOp.SUB) return top(m.or(m.and(m.xor(a(), m.c(-1)), b()), m.and(m.or(m.xor(a(), m.c(-1)), b()), r())));
+      return m.c(0);
+    case 0x800:
+      if (op === LazyOp.ADD) return top(m.and(m.xor(a(), r()), m.xor(b(), r())));
+      if (op === LazyOp.SUB) return top(m.and(m.xor(a(), b()), m.xor(a(), r())));
+      return m.c(0);
+    case 0x10:
+      return op === LazyOp.LOGIC ? m.c(0) : m.and(m.shrU(m.xor(m.xor(a(), b()), r()), m.c(4)), m.c(1));
+    case 0x40:
+      return size === 32 ? m.eqz(r()) : m.eqz(m.shl(r(), m.c(32 - size)));
+    case 0x80:
+      return top(r());
+    default:
+      return m.xor(m.and(m.popcnt(m.and(r(), m.c(0xff))), m.c(1)), m.c(1));
+  }
+}

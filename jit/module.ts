@@ -1,0 +1,62 @@
+/**
+ * Batching: many regions become one Wasm module (DESIGN principle 5: one module
+ * per block costs ~470 µs, 200 functions per module ~75 µs each). Each region is
+ * an exported function; the module imports the one memory and the helpers, and
+ * defines the library functions its regions call.
+ */
+import type { Insn } from "../src/decode/insn.js";
+import type { ModuleServices } from "./emit/context.js";
+import { Import } from "./emit/names.js";
+import { addLibrary } from "./library.js";
+import type { Region } from "./region.js";
+import { type TranslationInfo, translateRegion } from "./translate.js";
+import { type ValType, WasmModule } from "./wasm.js";
+
+const IMPORTS: [Import, ValType[], ValType | "none"][] = [
+  [Import.EXEC, ["i32"], "i32"],
+  [Import.RAISE, ["i32", "i32"], "none"],
+  [Import.READ, ["i32", "i32", "i32", "i32", "i32"], "i32"],
+  [Import.WRITE, ["i32", "i32", "i32", "i32", "i32", "i32"], "none"],
+  [Import.RMW_LINEAR, ["i32", "i32", "i32", "i32", "i32"], "i32"],
+  [Import.READ_LINEAR, ["i32", "i32"], "i32"],
+  [Import.WRITE_LINEAR, ["i32", "i32", "i32"], "none"],
+];
+
+/** A module's output: the binary, the instructions its generic-helper calls refer to, export names per region. */
+export interface BuiltModule {
+  binary: Uint8Array<ArrayBuffer>;
+  insns: Insn[];
+  names: string[];
+  info: TranslationInfo[];
+}
+
+export class ModuleBuilder implements ModuleServices {
+  private readonly m = new WasmModule();
+  private readonly insns: Insn[] = [];
+  private readonly names: string[] = [];
+  private readonly info: TranslationInfo[] = [];
+
+  constructor(
+    readonly ramBytes: number,
+    chunkShift: number,
+    private readonly validate = false,
+  ) {
+    for (const [name, params, result] of IMPORTS) this.m.importFunction(name, params, result);
+    addLibrary(this.m, chunkShift);
+  }
+
+  helperId(i: Insn): number {
+    this.insns.push(i);
+    return this.insns.length - 1;
+  }
+
+  add(region: Region): void {
+    const name = `r${this.names.length}`;
+    this.info.push(translateRegion(this.m, name, region, this));
+    this.names.push(name);
+  }
+
+  finish(): BuiltModule {
+    return { binary: this.m.finish(this.validate), insns: this.insns, names: this.names, info: this.info };
+  }
+}

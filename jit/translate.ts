@@ -1,0 +1,207 @@
+/**
+ * One region → one Wasm function `(entry: i32) -> i32`. Blocks become Relooper
+ * blocks, so loops inside the region are Wasm loops; every way out (a branch
+ * leaving the region, an indirect branch, a helper that must return to the
+ * dispatcher, the instruction budget, a write into translated code) jumps to the
+ * single exit sequence, which writes back the registers and flag record the
+ * region's inline code may have changed, EIP and the instruction count.
+ *
+ * The budget (JIT_BUDGET, set by the engine) is checked at every block start,
+ * so compiled code never retires past the next device deadline.
+ */
+import { ARITH } from "../src/cpu/flags.js";
+import * as L from "../src/cpu/layout.js";
+import { OpClass } from "../src/isa/row.js";
+import { Kind } from "./classify.js";
+import { Ctx, EXIT_LABEL, FAULT_LABEL, FLAG_FIELDS, type ModuleServices } from "./emit/context.js";
+import { JIT_BUDGET } from "./layout.js";
+import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
+import type { I32, Local, Stmt, WasmModule } from "./wasm.js";
+
+
+/** Figures of one translated region. */
+export interface TranslationInfo {
+  /** Instructions emitted inline / through the helper (statically, per instruction). */
+  inline: number;
+  helper: number;
+}
+
+/**
+ * Registers an inline instruction may read or write, a superset: the ModRM and
+ * opcode register fields (as full registers, and as the 8-bit register's
+ * parent), base and index, and the fixed registers of its operands and family.
+ */
+function touched(ri: RegionInsn): number {
+  const i = ri.insn;
+  const both = (n: number) => (1 << n) | (1 << (n & 3));
+  let mask = both(i.reg);
+  if (i.mod === 3) mask |= both(i.rm);
+  if (i.base >= 0) mask |= 1 << i.base;
+  if (i.index >= 0) mask |= 1 << i.index;
+  for (const o of ri.row.operands) {
+    if (o === "AL" || o === "AX" || o === "eAX") mask |= 1 << L.Reg.EAX;
+    else if (o === "CL") mask |= 1 << L.Reg.ECX;
+    else if (o === "DX") mask |= 1 << L.Reg.EDX;
+  }
+  const [family, name] = ri.row.exec.split(".");
+  if (family === "stack" || name === "call" || name === "ret") mask |= (1 << L.Reg.ESP) | (1 << L.Reg.EBP);
+  if (name.startsWith("loop") || name === "jcxz") mask |= 1 << L.Reg.ECX;
+  if (name === "cbw" || name === "cwd") mask |= (1 << L.Reg.EAX) | (1 << L.Reg.EDX);
+  return mask;
+}
+
+function mayFault(ri: RegionInsn): boolean {
+  return ri.cls.kind !== Kind.INLINE || ri.insn.mod !== 3 || ri.cls.emitter?.stack === true || ri.flow === Flow.DYNAMIC;
+}
+
+/** Per instruction of a block, the arithmetic flags possibly read after it before being overwritten. */
+function flagLiveness(b: RegionBlock): number[] {
+  const out = new Array<number>(b.insns.length);
+  let live = ARITH;
+  for (let k = b.insns.length - 1; k >= 0; k--) {
+    out[k] = live;
+    const ri = b.insns[k];
+    if (mayFault(ri)) {
+      live = ARITH;
+      continue;
+    }
+    const row = ri.row;
+    const written = row.flagsWritten & ARITH;
+    const read = (row.flagsRead | (row.cls & OpClass.CONDFLAGS ? written : 0)) & ARITH;
+    live = (live & ~written) | read;
+  }
+  return out;
+}
+
+export function translateRegion(m: WasmModule, name: string, region: Region, services: ModuleServices): TranslationInfo {
+  const mode = region.mode;
+  let writeBack = 0;
+  let used = 0;
+  let flags = false;
+  let flagUse = false;
+  const info: TranslationInfo = { inline: 0, helper: 0 };
+  for (const b of region.blocks) {
+    for (const ri of b.insns) {
+      if (ri.cls.kind === Kind.INLINE) {
+        writeBack |= ri.cls.emitter?.writes(ri.insn, mode) ?? 0;
+        used |= touched(ri);
+        if (ri.row.flagsWritten & ARITH) flags = true;
+        if ((ri.row.flagsRead | ri.row.flagsWritten) & ARITH) flagUse = true;
+        info.inline++;
+      } else {
+        info.helper++;
+      }
+    }
+  }
+  const x = new Ctx(m, mode, services, writeBack, flags, used | writeBack, flagUse, region.csLimit);
+  const cfg = m.cfg();
+
+  const codes: Stmt[] = [];
+  const stubs: Stmt[] = [];
+  const edges: { from: number; to: number; cond?: I32 }[] = [];
+  region.blocks.forEach((b, bi) => {
+    const len = b.insns.length;
+    x.beginBlock(len);
+    x.emit(
+      m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n))),
+      m.set(x.n, m.add(m.get(x.n), m.c(len))),
+    );
+    const live = flagLiveness(b);
+    let cond: Local<"i32"> | undefined;
+    b.insns.forEach((ri, k) => {
+      const next = (ri.eip + ri.insn.len) | 0;
+      x.beginInsn(k, ri.eip, next, live[k]);
+      const i = ri.insn;
+      switch (ri.cls.kind) {
+        case Kind.INLINE: {
+          const e = ri.cls.emitter;
+          if (!e) throw new Error("jit: inline instruction without emitter");
+          if (ri.flow === Flow.COND && e.condition) {
+            cond = x.hold(e.condition(x, i));
+          } else if (ri.flow === Flow.DYNAMIC && e.target) {
+            const t = x.hold(e.target(x, i));
+            x.emit(x.exit(m.get(t), x.retiredAfter()));
+            return;
+          } else {
+            e.emit?.(x, i);
+          }
+          break;
+        }
+        case Kind.HELPER:
+          x.helper(i, ri.row, false);
+          break;
+        case Kind.HELPER_EXIT:
+          x.helper(i, ri.row, true);
+          x.emit(x.exit(m.loadAt(L.EIP), x.retiredAfter()));
+          return;
+        case Kind.FAULT:
+          x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
+          return;
+      }
+      if (x.calledOut) {
+        // A helper asked to stop (a write into translated code, a device access): EIP is where this instruction went.
+        const at = ri.flow === Flow.JUMP ? m.c(ri.target) : ri.flow === Flow.COND && cond ? m.select(m.get(cond), m.c(ri.target), m.c(next)) : m.c(next);
+        x.emit(m.if(m.get(x.pending), x.exit(at, x.retiredAfter())));
+      }
+    });
+    const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
+    if (b.taken) succs.push({ s: b.taken, cond });
+    if (b.next) succs.push({ s: b.next });
+    if (succs.length === 2 && "block" in succs[0].s && "block" in succs[1].s && succs[0].s.block === succs[1].s.block) {
+      edges.push({ from: bi, to: succs[0].s.block });
+    } else if (succs.some((e) => "block" in e.s)) {
+      // Relooper evaluates edge conditions after the block's code: exits become stub blocks.
+      for (const e of succs) {
+        let to: number;
+        if ("block" in e.s) to = e.s.block;
+        else {
+          to = region.blocks.length + stubs.length;
+          stubs.push(x.exit(m.c(e.s.exit), m.get(x.n)));
+        }
+        edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
+      }
+    } else {
+      for (const e of succs) {
+        const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n));
+        x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
+      }
+    }
+    codes.push(m.block(null, x.code));
+  });
+
+  const ids = [...codes, ...stubs].map((c) => cfg.block(c));
+  for (const e of edges) cfg.branch(ids[e.from], ids[e.to], e.cond);
+  let entry = ids[region.entries[0]];
+  if (region.entries.length > 1) {
+    entry = cfg.switchBlock(m.nop(), m.get(x.entry));
+    region.entries.forEach((b, k) => {
+      if (k > 0) cfg.switchBranch(entry, ids[b], [k]);
+    });
+    cfg.branch(entry, ids[region.entries[0]]);
+  }
+  const body = cfg.render(entry, x.label);
+
+  const prologue: Stmt[] = x.reload();
+  prologue.push(m.setF(x.icount0, m.loadF64At(L.ICOUNT)), m.set(x.budget, m.loadAt(JIT_BUDGET)));
+
+  // Both ways out write back what inline code may have changed; a fault's EIP and count are the helper's.
+  const writeBackCode = (): Stmt[] => {
+    const out: Stmt[] = [];
+    for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) out.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
+    if (flags) x.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
+    return out;
+  };
+  const exitCode = [...writeBackCode(), m.storeAt(L.EIP, m.get(x.xe)), m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))), m.return(m.c(0))];
+  const main = m.block(EXIT_LABEL, [...prologue, body]);
+  let fn: Stmt;
+  if (x.faultExit) {
+    const faultCode = [...writeBackCode(), m.return(m.c(1))];
+    fn = m.block(null, [m.block(FAULT_LABEL, [main, ...exitCode]), ...faultCode]);
+  } else {
+    fn = m.block(null, [main, ...exitCode]);
+  }
+  // The constants the whole function uses are set first.
+  m.addFunction(name, ["i32"], "i32", x.localTypes, m.block(null, [...m.endConstants(), fn]));
+  m.exportFunction(name);
+  return info;
+}

@@ -1,0 +1,67 @@
+/** The JIT's counters (issue 5, item 10), as one plain object the command line can print as JSON. */
+export class JitStats {
+  /** Regions translated and the guest instructions in them (inline / through the helper). */
+  regionsTranslated = 0;
+  instructionsTranslated = 0;
+  inlineTranslated = 0;
+  helperTranslated = 0;
+  /** Hot entries that could not be translated at all (their first instruction is not translatable). */
+  untranslatable = 0;
+  modules = 0;
+  /** Milliseconds spent translating and emitting binaries on the main thread. */
+  translateMs = 0;
+  /** Milliseconds from handing a module to WebAssembly.compile to its installation (overlaps execution). */
+  compileLatencyMs = 0;
+  /** Dispatches that entered compiled code (code cache hits). */
+  regionRuns = 0;
+  /** Region runs that ended on the instruction budget. */
+  budgetExits = 0;
+  /** Guest faults raised inside compiled code. */
+  faults = 0;
+  /** Translations dropped, by cause: a write into their code (installed / still compiling), JitEngine.reset. */
+  invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0 };
+  /** Writes that reached the JIT's write hook on a code page and touched no translated instruction. */
+  codePageDataWrites = 0;
+  /** Generic-helper calls (instructions compiled code ran through the interpreter's handler). */
+  helperCalls = 0;
+  /** Memory slow-path calls from compiled code. */
+  slowPathCalls = 0;
+  /** Instructions retired by compiled code, and by the interpreter while the JIT engine ran. */
+  compiledInstructions = 0;
+  interpretedInstructions = 0;
+
+  /** Share of all executed instructions that ran as inline compiled code. */
+  get inlineShare(): number {
+    const total = this.compiledInstructions + this.interpretedInstructions;
+    return total === 0 ? 0 : (this.compiledInstructions - this.helperCalls) / total;
+  }
+
+  /** Main-thread translation cost per guest instruction translated, in microseconds. */
+  get translateUsPerInstruction(): number {
+    return this.instructionsTranslated === 0 ? 0 : (this.translateMs * 1000) / this.instructionsTranslated;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      regionsTranslated: this.regionsTranslated,
+      instructionsTranslated: this.instructionsTranslated,
+      inlineTranslated: this.inlineTranslated,
+      helperTranslated: this.helperTranslated,
+      untranslatable: this.untranslatable,
+      modules: this.modules,
+      translateMs: this.translateMs,
+      translateUsPerInstruction: this.translateUsPerInstruction,
+      compileLatencyMs: this.compileLatencyMs,
+      regionRuns: this.regionRuns,
+      budgetExits: this.budgetExits,
+      faults: this.faults,
+      invalidations: { ...this.invalidations },
+      codePageDataWrites: this.codePageDataWrites,
+      helperCalls: this.helperCalls,
+      slowPathCalls: this.slowPathCalls,
+      compiledInstructions: this.compiledInstructions,
+      interpretedInstructions: this.interpretedInstructions,
+      inlineShare: this.inlineShare,
+    };
+  }
+}
