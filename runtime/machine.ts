@@ -20,6 +20,8 @@ import { PostCodePort } from "../src/devices/post.js";
 import { Rtc146818 } from "../src/devices/rtc.js";
 import { Uart16550 } from "../src/devices/uart16550.js";
 import { Interpreter } from "../src/interp/interpreter.js";
+import { type Engine, InterpreterEngine } from "./engine.js";
+import { JitEngine, type JitOptions } from "./jit.js";
 
 export interface MachineOptions {
   /** Guest RAM in MiB (default 64). */
@@ -30,6 +32,10 @@ export interface MachineOptions {
   startTime?: Date;
   /** Restart the guest on a guest-initiated reset instead of ending the run. */
   reboot?: boolean;
+  /** Execution engine (default "interp"). */
+  engine?: "interp" | "jit";
+  /** JIT tuning (engine "jit"); compile "sync" suits runSync, which never yields to the event loop. */
+  jit?: JitOptions;
 }
 
 export type StopReason =
@@ -70,6 +76,9 @@ const RTC_DEFAULT_START = new Date(Date.UTC(2026, 0, 1));
 export class Machine {
   readonly cpu: Cpu;
   readonly interpreter: Interpreter;
+  /** The engine the run loop drives: the interpreter itself, or the JIT (which falls back to it). */
+  readonly engine: Engine;
+  private readonly jit: JitEngine | undefined;
   readonly ports = new IoPortBus();
   readonly clock: VirtualClock;
   readonly pic = new DualPic();
@@ -94,6 +103,8 @@ export class Machine {
     const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
     cpu.ports = this.ports;
     this.interpreter = new Interpreter(cpu);
+    this.jit = opts.engine === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
+    this.engine = this.jit ?? new InterpreterEngine(this.interpreter);
     this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS);
     const ports = this.ports;
 
@@ -150,6 +161,12 @@ export class Machine {
     this.com2 = new Uart16550(0x2f8, () => {}, (l) => this.pic.setIrq(3, l));
     ports.register(0x2f8, 8, this.com2);
   }
+
+  /** For the JIT engine: stop at the next instruction boundary for an interrupt or a request. */
+  private readonly shouldStop = (): boolean => {
+    const it = this.interpreter;
+    return it.attention || (this.intr && it.interruptible);
+  };
 
   on<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
     this.listeners[event].push(fn);
@@ -235,7 +252,8 @@ export class Machine {
       // Run to the next device deadline, stopping early if an interrupt becomes deliverable
       // or the guest asked for something the loop must handle.
       const target = Math.min(sliceEnd, c.icount + Math.max(1, clock.deadline() - clock.now()));
-      it.runUntil(target);
+      if (this.jit) this.jit.runUntil(target, this.shouldStop);
+      else it.runUntil(target);
       const r = this.checkStop(start);
       if (r) return r;
     }
@@ -256,6 +274,9 @@ export class Machine {
       this.interpreter.attention = false;
       if (this.reboot && this.rebootHandler) {
         c.reset();
+        // The loaders write RAM directly: nothing decoded or translated before may survive.
+        this.interpreter.decodeCache.clear();
+        this.jit?.reset();
         this.rebootHandler();
         return undefined;
       }

@@ -2,6 +2,7 @@
 import { createWriteStream, openSync, writeFileSync } from "node:fs";
 import { descriptorShadow } from "../../src/cpu/segmentation.js";
 import { UsageError } from "../errors.js";
+import { JitEngine } from "../jit.js";
 import { bootImage, DEFAULT_GUEST, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choiceOption, intOption, parseArgs } from "../options.js";
@@ -85,7 +86,8 @@ function statsJson(m: Machine, r: RunResult, seconds: number): string {
       seconds,
       mips: r.instructions / seconds / 1e6,
       virtualSeconds: m.clock.now() / m.clock.ips,
-      engine: "interp",
+      engine: m.engine.name,
+      ...(m.engine instanceof JitEngine ? { jit: m.engine.stats.toJSON() } : {}),
       descriptorShadow: { ...descriptorShadow(m.cpu).stats },
       decodeCache: {
         hits: m.interpreter.decodeCache.hits,
@@ -112,7 +114,6 @@ export const run: Command = {
     const mem = intOption(p, "mem", 2, 3072) ?? 64;
     const limit = intOption(p, "max-instructions", 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
     const engine = choiceOption(p, "engine", ["interp", "jit"] as const) ?? "interp";
-    if (engine === "jit") throw new UsageError("the JIT engine is not available in this build yet (use --engine interp)");
     const clockMode = choiceOption(p, "clock", ["virtual", "realtime"] as const) ?? "virtual";
     const ips = intOption(p, "ips", 1000, 1e12);
     const path = p.positional[0] ?? DEFAULT_GUEST;
@@ -122,6 +123,7 @@ export const run: Command = {
 
     const m = createMachine({
       memMiB: mem,
+      engine,
       ips,
       reboot: p.options.has("reboot"),
       startTime: clockMode === "realtime" ? new Date() : undefined,

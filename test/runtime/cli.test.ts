@@ -210,3 +210,20 @@ describe("jit386: bad input gets one line and a non-zero exit", () => {
     expectOneLineError(b, /cannot read initrd/);
   });
 });
+
+describe("jit386 run --engine jit", () => {
+  test("the demo guest prints the same console output and retires the same instructions under both engines", () => {
+    const a = join(dir, "interp.json");
+    const b = join(dir, "jit.json");
+    const ri = jit386("run", `--stats=${a}`);
+    const rj = jit386("run", "--engine", "jit", `--stats=${b}`);
+    expect(ri.status).toBe(0);
+    expect(rj.status).toBe(0);
+    expect(rj.stdout).toBe(ri.stdout);
+    expect(ri.stdout).toContain("ring 3: primes below 65536: 6542");
+    const si = JSON.parse(readFileSync(a, "utf8"));
+    const sj = JSON.parse(readFileSync(b, "utf8"));
+    expect(sj.engine).toBe("jit");
+    expect(sj.instructions).toBe(si.instructions);
+  });
+});
