@@ -30,6 +30,8 @@ export interface MachineOptions {
   ips?: number;
   /** RTC start time; default a fixed date, so runs are deterministic. */
   startTime?: Date;
+  /** Devices follow the wall clock (interactive use; runs are then not reproducible). */
+  realtime?: boolean;
   /** Restart the guest on a guest-initiated reset instead of ending the run. */
   reboot?: boolean;
   /** Execution engine (default "interp"). */
@@ -71,6 +73,8 @@ type Listeners = { [K in keyof MachineEvents]: MachineEvents[K][] };
 
 /** Instructions per slice between checks of stop requests and event-loop yields. */
 const SLICE = 1 << 20;
+/** In real time, device deadlines are in wall-clock slots: look at the clock this often. */
+const REALTIME_QUANTUM = 20_000;
 const RTC_DEFAULT_START = new Date(Date.UTC(2026, 0, 1));
 
 export class Machine {
@@ -105,7 +109,7 @@ export class Machine {
     this.interpreter = new Interpreter(cpu);
     this.jit = opts.engine === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
     this.engine = this.jit ?? new InterpreterEngine(this.interpreter);
-    this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS);
+    this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS, opts.realtime ?? false);
     const ports = this.ports;
 
     this.pic.onChange = () => {
@@ -221,7 +225,9 @@ export class Machine {
     for (;;) {
       const r = this.slice(start, maxInstructions);
       if (r) return r;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // A halted CPU in real time waits for its next device deadline on the wall clock.
+      const wait = this.interpreter.halted && this.clock.realtime ? this.clock.msUntil(this.clock.deadline()) : 0;
+      await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, Math.min(wait, 100)) : setImmediate(resolve)));
     }
   }
 
@@ -246,12 +252,17 @@ export class Machine {
           this.emit("halt");
           return { reason: "halt", instructions: c.icount - start };
         }
+        if (clock.realtime) {
+          if (clock.now() < deadline) return undefined;
+          continue;
+        }
         clock.skipTo(deadline);
         continue;
       }
       // Run to the next device deadline, stopping early if an interrupt becomes deliverable
       // or the guest asked for something the loop must handle.
-      const target = Math.min(sliceEnd, c.icount + Math.max(1, clock.deadline() - clock.now()));
+      const ahead = Math.max(1, clock.deadline() - clock.now());
+      const target = Math.min(sliceEnd, c.icount + (clock.realtime ? Math.min(ahead, REALTIME_QUANTUM) : ahead));
       if (this.jit) this.jit.runUntil(target, this.shouldStop);
       else it.runUntil(target);
       const r = this.checkStop(start);

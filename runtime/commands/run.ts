@@ -127,6 +127,7 @@ export const run: Command = {
       ips,
       reboot: p.options.has("reboot"),
       startTime: clockMode === "realtime" ? new Date() : undefined,
+      realtime: clockMode === "realtime",
     });
     bootImage(m, path, image, { cmdline: p.options.get("append"), initrd });
 

@@ -3,7 +3,8 @@
  * slots: retired instructions plus the slots skipped while the CPU was halted.
  * Nothing reads the wall clock unless the user asked for real-time mode, so a
  * guest's run is the same, instruction for instruction, every time and in both
- * engines.
+ * engines. In real-time mode (interactive use) a slot is 1/ips of a wall-clock
+ * second since the clock was made, and runs are no longer reproducible.
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { IDLE_SLOTS } from "../cpu/layout.js";
@@ -24,10 +25,14 @@ export class VirtualClock {
   private cachedDeadline = Infinity;
   private dirty = true;
 
+  private readonly wallStart = performance.now();
+
   constructor(
     private readonly cpu: Cpu,
     /** Instruction slots per virtual second. */
     readonly ips: number = DEFAULT_IPS,
+    /** Follow the wall clock instead of the instruction count. */
+    readonly realtime = false,
   ) {
     if (!(ips >= 1000 && ips <= 1e12)) throw new RangeError(`instructions per second must be from 1000 to 1e12 (got ${ips})`);
   }
@@ -39,7 +44,13 @@ export class VirtualClock {
 
   /** Current virtual time in instruction slots. */
   now(): number {
+    if (this.realtime) return Math.floor(((performance.now() - this.wallStart) * this.ips) / 1000);
     return this.cpu.icount + this.cpu.f64[IDLE_SLOTS >> 3];
+  }
+
+  /** Wall-clock milliseconds until slot `slot` in real-time mode. */
+  msUntil(slot: number): number {
+    return Math.max(0, ((slot - this.now()) * 1000) / this.ips);
   }
 
   /** Virtual time in units of a device clock of `hz` (e.g. the PIT's 1193182 Hz). */
@@ -55,14 +66,14 @@ export class VirtualClock {
     return slot;
   }
 
-  /** Devices call this when a register write changed their timing. */
+  /** Devices call this when a register write changed their timing (and, in real time, as time passes). */
   reschedule(): void {
     this.dirty = true;
   }
 
   /** Earliest pending device event (virtual slots). */
   deadline(): number {
-    if (this.dirty) {
+    if (this.dirty || this.realtime) {
       const now = this.now();
       let d = Infinity;
       for (const dev of this.devices) d = Math.min(d, dev.nextEvent(now));
@@ -82,6 +93,7 @@ export class VirtualClock {
 
   /** Halted CPU: jump virtual time forward to the next event. */
   skipTo(slot: number): void {
+    if (this.realtime) return;
     const now = this.now();
     if (slot > now) this.cpu.f64[IDLE_SLOTS >> 3] += slot - now;
   }

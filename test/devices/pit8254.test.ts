@@ -94,3 +94,17 @@ describe("8254 PIT on virtual time", () => {
     expect(cpu.icount).toBe(100_000_000);
   });
 });
+
+describe("real-time clock mode", () => {
+  test("slots follow the wall clock, not the instruction count, and halts are not skipped", async () => {
+    const cpu = new Cpu({ ramBytes: 1 << 20 });
+    const clock = new VirtualClock(cpu, 1_000_000, true);
+    cpu.icount = 5_000_000;
+    expect(clock.now()).toBeLessThan(1_000_000);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(clock.now()).toBeGreaterThanOrEqual(50_000);
+    const before = clock.now();
+    clock.skipTo(before + 10_000_000);
+    expect(clock.now()).toBeLessThan(before + 1_000_000);
+  });
+});
