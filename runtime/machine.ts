@@ -5,7 +5,8 @@
  */
 import { Cpu } from "../src/cpu/cpu.js";
 import { IF } from "../src/cpu/flags.js";
-import { RAM_BASE } from "../src/cpu/layout.js";
+import { IDLE_SLOTS, RAM_BASE } from "../src/cpu/layout.js";
+import { writeTsc } from "../src/cpu/msr.js";
 import { setA20 } from "../src/cpu/paging.js";
 import { DEFAULT_IPS, VirtualClock } from "../src/devices/clock.js";
 import { DebugConsole } from "../src/devices/debugcon.js";
@@ -284,7 +285,13 @@ export class Machine {
       this.resetRequested = false;
       this.interpreter.attention = false;
       if (this.reboot && this.rebootHandler) {
+        // Virtual time runs on through a reset (device deadlines are in it); the TSC restarts.
+        const idle = c.f64[IDLE_SLOTS >> 3];
+        const count = c.icount;
         c.reset();
+        c.icount = count;
+        c.f64[IDLE_SLOTS >> 3] = idle;
+        writeTsc(c, 0);
         // The loaders write RAM directly: nothing decoded or translated before may survive.
         this.interpreter.decodeCache.clear();
         this.jit?.reset();

@@ -72,6 +72,19 @@ describe("jit386 run: guest-driven exit statuses", () => {
     expectOneLineError(r, /triple fault after \d+ instructions/);
   });
 
+  test("guest reset through the keyboard controller: the run ends, or with --reboot the guest starts again", () => {
+    // inc dword [0x100100]; mov al, 0xfe; out 0x64, al (pulse reset); jmp $
+    const p = guest("reset.bin", [0xff, 0x05, 0x00, 0x01, 0x10, 0x00, 0xb0, 0xfe, 0xe6, 0x64, 0xeb, 0xfe]);
+    const stats = join(dir, "reset.json");
+    const once = jit386("run", p, `--stats=${stats}`);
+    expect(once.status).toBe(0);
+    expect(JSON.parse(readFileSync(stats, "utf8")).stop).toBe("reset");
+    // Each boot runs 3 instructions before resetting: 10 boots in 30 instructions.
+    const again = jit386("run", p, "--reboot", "--max-instructions", "30", `--stats=${stats}`);
+    expect(again.status).toBe(4);
+    expect(JSON.parse(readFileSync(stats, "utf8")).instructions).toBe(30);
+  });
+
   test("instruction limit: status 4 and one line", () => {
     const p = guest("loop.bin", [0xeb, 0xfe]);
     const r = jit386("run", p, "--max-instructions", "1000");
