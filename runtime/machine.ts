@@ -96,8 +96,6 @@ export class Machine {
   private exitStatus: number | undefined;
   private stopRequested = false;
   private resetRequested = false;
-  /** INTR from the PIC, kept current by the PIC's change callback. */
-  private intr = false;
   /** Re-runs the loader after a reset when rebooting (set by the boot code). */
   rebootHandler: (() => void) | undefined;
   readonly reboot: boolean;
@@ -114,8 +112,7 @@ export class Machine {
     const ports = this.ports;
 
     this.pic.onChange = () => {
-      this.intr = this.pic.interruptPending;
-      this.interpreter.irqPending = this.intr;
+      this.interpreter.irqPending = this.pic.interruptPending;
     };
     ports.register(0x20, 2, this.pic);
     ports.register(0xa0, 2, this.pic);
@@ -170,7 +167,7 @@ export class Machine {
   /** For the JIT engine: stop at the next instruction boundary for an interrupt or a request. */
   private readonly shouldStop = (): boolean => {
     const it = this.interpreter;
-    return it.attention || (this.intr && it.interruptible);
+    return it.attention || (it.irqPending && it.interruptible);
   };
 
   on<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
@@ -242,7 +239,7 @@ export class Machine {
     while (c.icount < sliceEnd) {
       clock.runDue();
       // Acknowledge at the PIC only when the CPU takes the interrupt, or the request is lost.
-      if (this.intr && it.interruptible) {
+      if (it.irqPending && it.interruptible) {
         it.interrupt(this.pic.acknowledge());
         continue;
       }
