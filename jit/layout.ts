@@ -1,13 +1,24 @@
 /**
  * The JIT's part of the one memory (JIT_BASE .. JIT_BASE + JIT_SIZE) and its
- * page-flag bit. Compiled code and runtime/ read and write exactly these bytes.
+ * page-flag bit. Compiled code, the dispatcher and runtime/ read and write
+ * exactly these bytes.
  *
- *   JIT_BUDGET     i32   instructions compiled code may retire before returning
- *   JIT_STATUS     i32   set by helpers, cleared by the engine before each region run:
+ *   JIT_BUDGET     i32   instructions compiled code may still retire; regions
+ *                        subtract what they retired when they leave
+ *   JIT_STATUS     i32   set by helpers, cleared by the engine before each dispatch:
  *                        STATUS_EXIT  leave at the next instruction boundary (a write
  *                                     hit translated code, a device was touched)
  *                        STATUS_FAULT the access faulted: leave now; the helper has
  *                                     set EIP and the count to the faulting instruction
+ *   JIT_CONTEXT    i32   the context id (mode key, CS base and limit) the dispatcher
+ *                        looks regions up under, set by the engine
+ *   JIT_A20        i32   the A20 address mask, for the dispatcher without paging
+ *   JIT_LAST       i32   table index and entry of the region the dispatcher ran last
+ *   JIT_CHAIN      i32   regions the dispatcher may still run before it returns
+ *   JIT_RUNS       f64   region functions the dispatcher has called (a statistic)
+ *   DISPATCH_HASH  16-byte entries (eip, context, physical address, table index |
+ *                        entry << 24), direct-mapped by `dispatchHash`; a copy of
+ *                        part of the code cache, refilled by the engine on a miss
  *   CHUNK_MAP      bits  one bit per chunk of guest RAM that holds translated code
  *
  * Which parts of a page hold translated code is tracked per chunk (64 bytes, or
@@ -21,14 +32,45 @@ export const PAGE_JIT = 2;
 
 export const JIT_BUDGET = JIT_BASE;
 export const JIT_STATUS = JIT_BASE + 4;
+export const JIT_CONTEXT = JIT_BASE + 8;
+export const JIT_A20 = JIT_BASE + 12;
+export const JIT_LAST = JIT_BASE + 16;
+export const JIT_CHAIN = JIT_BASE + 20;
+export const JIT_RUNS = JIT_BASE + 24;
 export const STATUS_EXIT = 1;
 export const STATUS_FAULT = 2;
-export const CHUNK_MAP = JIT_BASE + 0x10000;
-export const CHUNK_MAP_BYTES = JIT_SIZE - 0x10000;
+
+export const DISPATCH_HASH = JIT_BASE + 0x10000;
+export const DISPATCH_BITS = 14;
+export const DISPATCH_ENTRIES = 1 << DISPATCH_BITS;
+/** Multiplier of the dispatch hash (Knuth's, 2^32 / golden ratio). */
+export const DISPATCH_MULTIPLIER = 0x9e3779b1 | 0;
+
+/** The dispatch-hash slot of (eip, context); compiled code computes the same. */
+export function dispatchHash(eip: number, context: number): number {
+  return Math.imul(eip ^ (context << 4), DISPATCH_MULTIPLIER) >>> (32 - DISPATCH_BITS);
+}
+
+export const CHUNK_MAP = DISPATCH_HASH + DISPATCH_ENTRIES * 16;
+export const CHUNK_MAP_BYTES = JIT_BASE + JIT_SIZE - CHUNK_MAP;
 
 /** log2 of the chunk size for a machine with `ramBytes` of RAM: 64 bytes unless the map would overflow. */
 export function chunkShiftFor(ramBytes: number): number {
   let shift = 6;
   while (ramBytes / (1 << shift) / 8 > CHUNK_MAP_BYTES) shift++;
   return shift;
+}
+
+/** What a region function returns to the dispatcher, and the dispatcher to the engine. */
+export const enum RegionStatus {
+  /** Left through a jump or branch: EIP is the next block; the mode is unchanged. */
+  CHAIN = 0,
+  /** A memory slow path faulted; EIP and the count are the faulting instruction's. */
+  FAULT = 1,
+  /** Back to the engine: budget spent, a helper asked for it, or the mode may have changed. */
+  RETURN = 2,
+  /** Dispatcher only: no compiled code for CS:EIP in the dispatch hash. */
+  MISS = 3,
+  /** Dispatcher only: it ran JIT_CHAIN regions. */
+  CHAINED = 4,
 }

@@ -8,7 +8,7 @@ import { CF, LazyOp, OF } from "../src/cpu/flags.js";
 import { PAGE_FLAGS_BASE } from "../src/cpu/layout.js";
 import { Lib } from "./emit/names.js";
 import { CHUNK_MAP, PAGE_JIT } from "./layout.js";
-import type { I32, Local, WasmModule } from "./wasm.js";
+import type { I32, Local, WasmModule } from "./wasm/module.js";
 
 const p = (index: number): Local<"i32"> => ({ index, type: "i32" });
 

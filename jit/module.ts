@@ -10,14 +10,14 @@ import { Import } from "./emit/names.js";
 import { addLibrary } from "./library.js";
 import type { Region } from "./region.js";
 import { type TranslationInfo, translateRegion } from "./translate.js";
-import { type ValType, WasmModule } from "./wasm.js";
+import { type ValType, WasmModule } from "./wasm/module.js";
 
 const IMPORTS: [Import, ValType[], ValType | "none"][] = [
   [Import.EXEC, ["i32"], "i32"],
   [Import.RAISE, ["i32", "i32"], "none"],
-  [Import.READ, ["i32", "i32", "i32", "i32", "i32"], "i32"],
-  [Import.WRITE, ["i32", "i32", "i32", "i32", "i32", "i32"], "none"],
-  [Import.RMW_LINEAR, ["i32", "i32", "i32", "i32", "i32"], "i32"],
+  [Import.READ, ["i32", "i32", "i32", "i32", "f64"], "i32"],
+  [Import.WRITE, ["i32", "i32", "i32", "i32", "i32", "f64"], "none"],
+  [Import.RMW_LINEAR, ["i32", "i32", "i32", "i32", "f64"], "i32"],
   [Import.READ_LINEAR, ["i32", "i32"], "i32"],
   [Import.WRITE_LINEAR, ["i32", "i32", "i32"], "none"],
 ];
@@ -39,8 +39,8 @@ export class ModuleBuilder implements ModuleServices {
   constructor(
     readonly ramBytes: number,
     chunkShift: number,
-    private readonly validate = false,
   ) {
+    this.m.importMemory();
     for (const [name, params, result] of IMPORTS) this.m.importFunction(name, params, result);
     addLibrary(this.m, chunkShift);
   }
@@ -57,6 +57,6 @@ export class ModuleBuilder implements ModuleServices {
   }
 
   finish(): BuiltModule {
-    return { binary: this.m.finish(this.validate), insns: this.insns, names: this.names, info: this.info };
+    return { binary: this.m.finish(), insns: this.insns, names: this.names, info: this.info };
   }
 }

@@ -14,9 +14,10 @@ import * as L from "../src/cpu/layout.js";
 import { OpClass } from "../src/isa/row.js";
 import { Kind } from "./classify.js";
 import { Ctx, EXIT_LABEL, FAULT_LABEL, FLAG_FIELDS, type ModuleServices } from "./emit/context.js";
-import { JIT_BUDGET } from "./layout.js";
+import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
-import type { I32, Local, Stmt, WasmModule } from "./wasm.js";
+import { Cfg } from "./wasm/cfg.js";
+import type { I32, Local, Stmt, WasmModule } from "./wasm/module.js";
 
 
 /** Figures of one translated region. */
@@ -94,7 +95,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
     }
   }
   const x = new Ctx(m, mode, services, writeBack, flags, used | writeBack, flagUse, region.csLimit);
-  const cfg = m.cfg();
+  const cfg = new Cfg(m);
 
   const codes: Stmt[] = [];
   const stubs: Stmt[] = [];
@@ -103,7 +104,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
     const len = b.insns.length;
     x.beginBlock(len);
     x.emit(
-      m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n))),
+      m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n), RegionStatus.RETURN)),
       m.set(x.n, m.add(m.get(x.n), m.c(len))),
     );
     const live = flagLiveness(b);
@@ -120,7 +121,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
             cond = x.hold(e.condition(x, i));
           } else if (ri.flow === Flow.DYNAMIC && e.target) {
             const t = x.hold(e.target(x, i));
-            x.emit(x.exit(m.get(t), x.retiredAfter()));
+            x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
             return;
           } else {
             e.emit?.(x, i);
@@ -132,7 +133,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           break;
         case Kind.HELPER_EXIT:
           x.helper(i, ri.row, true);
-          x.emit(x.exit(m.loadAt(L.EIP), x.retiredAfter()));
+          x.emit(x.exit(m.loadAt(L.EIP), x.retiredAfter(), RegionStatus.RETURN));
           return;
         case Kind.FAULT:
           x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
@@ -141,7 +142,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
       if (x.calledOut) {
         // A helper asked to stop (a write into translated code, a device access): EIP is where this instruction went.
         const at = ri.flow === Flow.JUMP ? m.c(ri.target) : ri.flow === Flow.COND && cond ? m.select(m.get(cond), m.c(ri.target), m.c(next)) : m.c(next);
-        x.emit(m.if(m.get(x.pending), x.exit(at, x.retiredAfter())));
+        x.emit(m.if(m.get(x.pending), x.exit(at, x.retiredAfter(), RegionStatus.RETURN)));
       }
     });
     const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
@@ -156,13 +157,13 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
         if ("block" in e.s) to = e.s.block;
         else {
           to = region.blocks.length + stubs.length;
-          stubs.push(x.exit(m.c(e.s.exit), m.get(x.n)));
+          stubs.push(x.exit(m.c(e.s.exit), m.get(x.n), RegionStatus.CHAIN));
         }
         edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
       }
     } else {
       for (const e of succs) {
-        const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n));
+        const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n), RegionStatus.CHAIN);
         x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
       }
     }
@@ -179,7 +180,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
     });
     cfg.branch(entry, ids[region.entries[0]]);
   }
-  const body = cfg.render(entry, x.label);
+  const body = cfg.render(entry);
 
   const prologue: Stmt[] = x.reload();
   prologue.push(m.setF(x.icount0, m.loadF64At(L.ICOUNT)), m.set(x.budget, m.loadAt(JIT_BUDGET)));
@@ -191,17 +192,22 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
     if (flags) x.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
     return out;
   };
-  const exitCode = [...writeBackCode(), m.storeAt(L.EIP, m.get(x.xe)), m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))), m.return(m.c(0))];
+  const exitCode = [
+    ...writeBackCode(),
+    m.storeAt(L.EIP, m.get(x.xe)),
+    m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))),
+    m.storeAt(JIT_BUDGET, m.sub(m.get(x.budget), m.get(x.xn))),
+    m.return(m.get(x.xs)),
+  ];
   const main = m.block(EXIT_LABEL, [...prologue, body]);
   let fn: Stmt;
   if (x.faultExit) {
-    const faultCode = [...writeBackCode(), m.return(m.c(1))];
+    const faultCode = [...writeBackCode(), m.return(m.c(RegionStatus.FAULT))];
     fn = m.block(null, [m.block(FAULT_LABEL, [main, ...exitCode]), ...faultCode]);
   } else {
     fn = m.block(null, [main, ...exitCode]);
   }
-  // The constants the whole function uses are set first.
-  m.addFunction(name, ["i32"], "i32", x.localTypes, m.block(null, [...m.endConstants(), fn]));
+  m.addFunction(name, ["i32"], "i32", x.localTypes, fn);
   m.exportFunction(name);
   return info;
 }

@@ -1,15 +1,25 @@
 /**
- * The code cache: per physical entry address, the slots of the modes it was
- * reached in (hotness count, translation state, the compiled entry point), and
- * the write tracking of translated code. A translated region's instruction bytes
- * are marked per chunk in the JIT's chunk map and its frames get PAGE_JIT, so
- * compiled stores leave the fast path only near translated code and the CPU's
- * physical write path reports writes there; a write that overlaps translated
- * instruction bytes drops the regions holding them before it lands.
+ * The code cache: per physical entry address, the slots of the contexts it was
+ * reached in (hotness count, translation state, the compiled entry point); the
+ * dispatcher's table of region functions and its dispatch hash; and the write
+ * tracking of translated code.
+ *
+ * A context is what a translation assumed besides the bytes: the mode key, CS
+ * base and CS limit, interned to a small id the dispatcher compares. A
+ * translated region's instruction bytes are marked per chunk in the JIT's chunk
+ * map and its frames get PAGE_JIT, so compiled stores leave the fast path only
+ * near translated code and the CPU's physical write path reports writes there;
+ * a write that overlaps translated instruction bytes drops the regions holding
+ * them before it lands.
+ *
+ * The cache is bounded (DESIGN, issue 5 item 9): at most `tableSize` regions
+ * and `maxInstructions` translated guest instructions; when a new module does
+ * not fit, the oldest modules are evicted whole, FIFO.
  */
 import type { Cpu } from "../src/cpu/cpu.js";
 import { PAGE_FLAGS_BASE } from "../src/cpu/layout.js";
-import { CHUNK_MAP, chunkShiftFor, PAGE_JIT } from "../jit/layout.js";
+import { ENTRY_SHIFT } from "../jit/dispatcher.js";
+import { CHUNK_MAP, chunkShiftFor, DISPATCH_ENTRIES, DISPATCH_HASH, dispatchHash, PAGE_JIT } from "../jit/layout.js";
 import type { Region } from "../jit/region.js";
 import type { JitStats } from "./jitstats.js";
 
@@ -21,11 +31,10 @@ export const enum SlotState {
   NEVER,
 }
 
-/** A compiled function and the entry index to pass it. */
+/** A compiled region and the entry index to pass it. */
 export interface EntryPoint {
-  readonly fn: (entry: number) => number;
-  readonly index: number;
   readonly region: TrackedRegion;
+  readonly index: number;
 }
 
 export class Slot {
@@ -34,6 +43,7 @@ export class Slot {
   entry: EntryPoint | null = null;
   constructor(
     readonly pa: number,
+    readonly context: number,
     readonly mode: number,
     readonly eip: number,
     readonly csBase: number,
@@ -44,7 +54,8 @@ export class Slot {
 /** A region from translation until it is dropped. */
 export class TrackedRegion {
   valid = true;
-  installed = false;
+  /** Index in the dispatcher's table once installed, else -1. */
+  tableIndex = -1;
   /** Slots whose entry points into this region. */
   readonly slots: Slot[] = [];
   constructor(
@@ -57,6 +68,11 @@ export class TrackedRegion {
   }
 }
 
+/** The regions of one Wasm module: the unit of eviction. */
+export class ModuleRecord {
+  constructor(readonly regions: TrackedRegion[]) {}
+}
+
 /** Translated code in one physical frame. */
 class FrameCode {
   readonly regions = new Set<TrackedRegion>();
@@ -67,32 +83,132 @@ class FrameCode {
   }
 }
 
+export interface CacheLimits {
+  /** Region functions the dispatcher's table holds. */
+  tableSize: number;
+  /** Guest instructions translated and installed at once. */
+  maxInstructions: number;
+}
+
+const HASH_I = DISPATCH_HASH >> 2;
+
 export class CodeCache {
   private readonly sites = new Map<number, Slot[]>();
   private readonly frames = new Map<number, FrameCode>();
+  private readonly contexts = new Map<number, Map<number, Map<number, number>>>();
+  private contextCount = 0;
+  private lastKey = { mode: -1, csBase: 0, csLimit: 0, id: -1 };
   readonly chunkShift: number;
   private readonly chunksPerFrame: number;
+  /** Installed region per table index. */
+  private readonly installed: (TrackedRegion | null)[];
+  private readonly free: number[] = [];
+  private readonly modules: ModuleRecord[] = [];
+  private instructions = 0;
 
   constructor(
     private readonly cpu: Cpu,
     private readonly stats: JitStats,
+    private readonly table: WebAssembly.Table,
+    readonly limits: CacheLimits,
   ) {
     this.chunkShift = chunkShiftFor(cpu.ramBytes);
     this.chunksPerFrame = 0x1000 >> this.chunkShift;
+    this.installed = new Array<TrackedRegion | null>(limits.tableSize).fill(null);
+    for (let k = limits.tableSize - 1; k >= 0; k--) this.free.push(k);
+    this.clearHash();
   }
 
-  /** The slot for entry (pa, mode, eip, CS base, CS limit), created on first use. */
-  slot(pa: number, mode: number, eip: number, csBase: number, csLimit: number): Slot {
+  /** The context id of (mode key, CS base, CS limit). */
+  context(mode: number, csBase: number, csLimit: number): number {
+    const last = this.lastKey;
+    if (last.mode === mode && last.csBase === csBase && last.csLimit === csLimit) return last.id;
+    let byBase = this.contexts.get(mode);
+    if (!byBase) this.contexts.set(mode, (byBase = new Map()));
+    let byLimit = byBase.get(csBase);
+    if (!byLimit) byBase.set(csBase, (byLimit = new Map()));
+    let id = byLimit.get(csLimit);
+    if (id === undefined) byLimit.set(csLimit, (id = this.contextCount++));
+    this.lastKey = { mode, csBase, csLimit, id };
+    return id;
+  }
+
+  /** The slot for entry (pa, context, eip), created on first use. */
+  slot(pa: number, context: number, mode: number, eip: number, csBase: number, csLimit: number): Slot {
     const key = pa | 0;
     let list = this.sites.get(key);
     if (!list) this.sites.set(key, (list = []));
     for (let k = 0; k < list.length; k++) {
       const s = list[k];
-      if (s.mode === mode && s.eip === eip && s.csBase === csBase && s.csLimit === csLimit) return s;
+      if (s.context === context && s.eip === eip) return s;
     }
-    const s = new Slot(pa, mode, eip, csBase, csLimit);
+    const s = new Slot(pa, context, mode, eip, csBase, csLimit);
     list.push(s);
     return s;
+  }
+
+  /** The installed region at a table index. */
+  regionAt(tableIndex: number): TrackedRegion | null {
+    return this.installed[tableIndex] ?? null;
+  }
+
+  // ---- the dispatch hash -------------------------------------------------
+
+  /** Put a compiled slot where the dispatcher looks (replacing whatever shared its hash slot). */
+  publish(s: Slot): void {
+    const e = s.entry;
+    if (!e || e.region.tableIndex < 0) return;
+    const at = HASH_I + 4 * dispatchHash(s.eip, s.context);
+    const i = this.cpu.i32;
+    i[at] = s.eip;
+    i[at + 1] = s.context;
+    i[at + 2] = s.pa;
+    i[at + 3] = e.region.tableIndex | (e.index << ENTRY_SHIFT);
+  }
+
+  private unpublish(s: Slot, tableIndex: number): void {
+    const at = HASH_I + 4 * dispatchHash(s.eip, s.context);
+    const i = this.cpu.i32;
+    if (i[at] === s.eip && i[at + 1] === s.context && (i[at + 3] & ((1 << ENTRY_SHIFT) - 1)) === tableIndex) i[at + 1] = -1;
+  }
+
+  private clearHash(): void {
+    const i = this.cpu.i32;
+    for (let k = 0; k < DISPATCH_ENTRIES * 4; k += 4) i[HASH_I + k + 1] = -1;
+  }
+
+  // ---- installation and eviction --------------------------------------------
+
+  /** Make room for a module of `regions` regions holding `instructions` guest instructions. */
+  reserve(regions: number, instructions: number): void {
+    while (this.modules.length > 0 && (this.free.length < regions || this.instructions + instructions > this.limits.maxInstructions)) {
+      const oldest = this.modules.shift() as ModuleRecord;
+      for (const t of oldest.regions) {
+        if (!t.valid) continue;
+        this.stats.invalidations.evicted++;
+        this.drop(t);
+      }
+      this.stats.evictedModules++;
+    }
+  }
+
+  /** Install a module's region functions (`fns[k]` for `regions[k]`); regions dropped meanwhile are skipped. */
+  install(regions: TrackedRegion[], fns: (WebAssembly.ExportValue | null)[]): void {
+    const kept: TrackedRegion[] = [];
+    regions.forEach((t, k) => {
+      const fn = fns[k];
+      if (!t.valid || fn === null || this.free.length === 0) {
+        if (t.valid) this.drop(t);
+        return;
+      }
+      const index = this.free.pop() as number;
+      this.table.set(index, fn);
+      this.installed[index] = t;
+      t.tableIndex = index;
+      this.instructions += t.region.instructions;
+      kept.push(t);
+    });
+    if (kept.length > 0) this.modules.push(new ModuleRecord(kept));
   }
 
   // ---- write tracking ------------------------------------------------------
@@ -122,18 +238,27 @@ export class CodeCache {
     u8[at] = on ? u8[at] | (1 << (bit & 7)) : u8[at] & ~(1 << (bit & 7));
   }
 
-  /** Drop a region: no dispatch reaches it again and its bytes stop being tracked for it. */
+  /** Drop a region: no dispatch reaches it again, its table slot is freed and its bytes stop being tracked for it. */
   drop(t: TrackedRegion): void {
     if (!t.valid) return;
     t.valid = false;
     for (const s of t.slots) {
       if (s.entry?.region === t) {
+        if (t.tableIndex >= 0) this.unpublish(s, t.tableIndex);
         s.entry = null;
         s.state = SlotState.COLD;
         s.count = 0;
       }
     }
-    if (!t.installed && t.origin.state === SlotState.QUEUED) t.origin.state = SlotState.COLD;
+    if (t.tableIndex >= 0) {
+      this.table.set(t.tableIndex, null);
+      this.installed[t.tableIndex] = null;
+      this.free.push(t.tableIndex);
+      this.instructions -= t.region.instructions;
+      t.tableIndex = -1;
+    } else if (t.origin.state === SlotState.QUEUED) {
+      t.origin.state = SlotState.COLD;
+    }
     const frame = t.frame;
     const fc = this.frames.get(frame);
     if (!fc) return;
@@ -162,7 +287,7 @@ export class CodeCache {
       const hi = Math.min(end, frame * 0x1000 + 0x1000) - frame * 0x1000;
       for (const t of [...fc.regions]) {
         if (!t.region.ranges.some(([a, b]) => a < hi && lo < b)) continue;
-        if (t.installed) this.stats.invalidations.codeWrite++;
+        if (t.tableIndex >= 0) this.stats.invalidations.codeWrite++;
         else this.stats.invalidations.pendingCodeWrite++;
         this.drop(t);
         dropped++;
@@ -177,12 +302,19 @@ export class CodeCache {
     for (const fc of this.frames.values()) yield* fc.regions;
   }
 
+  /** Guest instructions in installed regions. */
+  get installedInstructions(): number {
+    return this.instructions;
+  }
+
   /** Drop every region and forget all hotness (RAM was replaced behind the CPU's back, e.g. a reboot's reload). */
   clear(): void {
     for (const t of [...this.regions()]) {
       this.stats.invalidations.reset++;
       this.drop(t);
     }
+    this.modules.length = 0;
     this.sites.clear();
+    this.clearHash();
   }
 }

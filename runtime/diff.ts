@@ -216,7 +216,7 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
   const jit = new JitEngine(b.cpu, b.interpreter, {
     ...opts.jit,
     compile: "sync",
-    validate: true,
+    chain: 1,
     hotThreshold: opts.jit?.hotThreshold ?? 2,
     batchDelay: opts.jit?.batchDelay ?? 1000,
   });

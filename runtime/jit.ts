@@ -3,13 +3,18 @@
  * compiled regions where they exist and Interpreter.step() everywhere else.
  *
  * At every block start (after a branch, a region exit or an exception) the
- * dispatcher finds the slot of (physical address, mode key, EIP, CS base and
- * limit); a compiled entry runs with the instruction budget left to the target,
- * otherwise the slot counts towards hotness and the interpreter steps. Hot slots
- * are queued and translated in batches, one Wasm module per batch, compiled with
- * WebAssembly.compile while the interpreter keeps running (or synchronously, for
- * deterministic runs), and installed when ready. Compiled code never runs while
- * single-stepping, instruction breakpoints, RF or an interrupt shadow are in play.
+ * engine enters the Wasm dispatcher (jit/dispatcher.ts) under the current
+ * context; the dispatcher runs and chains compiled regions until one returns
+ * (budget spent, a helper asked, the mode may have changed) or CS:EIP has no
+ * compiled code in its hash. On a miss the engine finds the code-cache slot:
+ * a compiled slot missing from the hash is published again, any other counts
+ * towards hotness and the interpreter steps. Hot slots are queued and
+ * translated in batches, one Wasm module per batch, and installed in the
+ * dispatcher's table: at once by default (V8 compiles Wasm functions lazily on
+ * their first call, so creating the module costs only its validation), or
+ * through WebAssembly.compile while interpretation goes on. Compiled code never
+ * runs while single-stepping, instruction breakpoints, RF or an interrupt
+ * shadow are in play.
  */
 import type { Cpu } from "../src/cpu/cpu.js";
 import { FAULT } from "../src/cpu/exceptions.js";
@@ -18,26 +23,31 @@ import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/interp/interrupts.js";
-import { JIT_BUDGET, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
+import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, RegionStatus, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/module.js";
 import { discoverRegion } from "../jit/region.js";
 import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
-import { helperImports, type RunContext } from "./jithelpers.js";
+import { helperImports } from "./jithelpers.js";
 import { JitStats } from "./jitstats.js";
 
 export interface JitOptions {
-  /** Block-start executions before an entry is translated (default 500: translation costs tens of microseconds per instruction). */
+  /** Block-start executions before an entry is translated (default 50). */
   hotThreshold?: number;
   /** Regions per module (default 64). */
   batchSize?: number;
-  /** Instructions a partial batch may wait before it is compiled anyway (default 100000). */
+  /** Instructions a partial batch may wait before it is compiled anyway (default 20000). */
   batchDelay?: number;
-  /** "async" (default): WebAssembly.compile off the hot path; "sync": compile and install at once. */
+  /** "sync" (default): create and install modules at once; "async": WebAssembly.compile while interpreting. */
   compile?: "async" | "sync";
-  /** Validate every module with Binaryen (tests). */
-  validate?: boolean;
+  /** Regions the dispatcher may chain before returning (default: unlimited); 1 for a lockstep comparison. */
+  chain?: number;
+  /** Region functions the code cache holds at once (default 32768). */
+  tableSize?: number;
+  /** Translated guest instructions the code cache holds at once (default 1 << 20). */
+  maxInstructions?: number;
 }
 
 const EFLAGS_I = L.EFLAGS >> 2;
@@ -46,17 +56,23 @@ const DR7_I = (L.DR_BASE >> 2) + 7;
 const HALTED_I = L.HALTED >> 2;
 const CR0_I = L.CR_BASE >> 2;
 const CPL_I = L.CPL >> 2;
+const EIP_I = L.EIP >> 2;
 const CS_BASE_I = (L.SEG_BASE >> 2) + Sreg.CS;
 const CS_LIMIT_I = (L.SEG_LIMIT >> 2) + Sreg.CS;
 const TLB_I = L.TLB_ENTRIES >> 2;
 const BUDGET_I = JIT_BUDGET >> 2;
 const STATUS_I = JIT_STATUS >> 2;
+const CONTEXT_I = JIT_CONTEXT >> 2;
+const A20_I = JIT_A20 >> 2;
+const LAST_I = JIT_LAST >> 2;
+const CHAIN_I = JIT_CHAIN >> 2;
 /**
- * Instructions one region call may retire. V8 has no on-stack replacement for
+ * Instructions one dispatcher run may retire. V8 has no on-stack replacement for
  * Wasm: a loop that never returns stays in baseline (Liftoff) code. Returning
  * now and then lets dynamic tiering install the optimized code for the next call.
  */
 const MAX_BUDGET = 1 << 18;
+const UNLIMITED_CHAIN = 0x7fffffff;
 
 /** What one dispatch did (the lockstep comparison stops after each). */
 export const enum Dispatch {
@@ -73,30 +89,34 @@ export class JitEngine implements Engine {
   private readonly batchSize: number;
   private readonly batchDelay: number;
   private readonly syncCompile: boolean;
-  private readonly validate: boolean;
+  private readonly chain: number;
+  private readonly runDispatcher: () => number;
   private queue: Slot[] = [];
   private queuedAt = 0;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private compileError: unknown;
   private atBlockStart = true;
-  /** The entry point the last COMPILED dispatch ran. */
+  /** The entry point the last COMPILED dispatch ran last. */
   lastEntry: EntryPoint | null = null;
   /** What the last dispatch of runUntil did. */
   lastDispatch = Dispatch.NONE;
-  private readonly run: RunContext = { entryIcount: 0 };
 
   constructor(
     readonly cpu: Cpu,
     readonly interpreter: Interpreter,
     opts: JitOptions = {},
   ) {
-    this.hotThreshold = opts.hotThreshold ?? 500;
+    this.hotThreshold = opts.hotThreshold ?? 50;
     this.batchSize = opts.batchSize ?? 64;
-    this.batchDelay = opts.batchDelay ?? 100_000;
-    this.syncCompile = opts.compile === "sync";
-    this.validate = opts.validate ?? false;
-    this.cache = new CodeCache(cpu, this.stats);
+    this.batchDelay = opts.batchDelay ?? 20_000;
+    this.syncCompile = (opts.compile ?? "sync") === "sync";
+    this.chain = opts.chain ?? UNLIMITED_CHAIN;
+    const tableSize = opts.tableSize ?? 32768;
+    const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(tableSize)), { env: { memory: cpu.memory } });
+    this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
+    const table = dispatcher.exports[DISPATCH_TABLE] as WebAssembly.Table;
+    this.cache = new CodeCache(cpu, this.stats, table, { tableSize, maxInstructions: opts.maxInstructions ?? 1 << 20 });
     const previous = cpu.onCodeWrite;
     cpu.onCodeWrite = (pa, size) => {
       previous(pa, size);
@@ -118,7 +138,7 @@ export class JitEngine implements Engine {
     while (c.icount < target && !c.shutdown && i[HALTED_I] === 0 && !shouldStop());
   }
 
-  /** One dispatch: a compiled region run, or one interpreted instruction. */
+  /** One dispatch: compiled regions run by the dispatcher, or one interpreted instruction. */
   dispatch(target: number): Dispatch {
     const c = this.cpu;
     const i = c.i32;
@@ -128,11 +148,20 @@ export class JitEngine implements Engine {
       return Dispatch.INTERPRETED;
     }
     if (this.atBlockStart) {
-      const slot = this.slotHere();
+      const mode = modeKey(c);
+      const csBase = i[CS_BASE_I];
+      const csLimit = i[CS_LIMIT_I];
+      const context = this.cache.context(mode, csBase, csLimit);
+      if (this.runCompiled(context, target)) return Dispatch.COMPILED;
+      const slot = this.slotHere(context, mode, csBase, csLimit);
       if (slot) {
-        const entry = slot.entry;
-        if (entry && this.runCompiled(entry, target)) return Dispatch.COMPILED;
-        if (slot.state === SlotState.COLD && ++slot.count >= this.hotThreshold) this.enqueue(slot);
+        if (slot.entry) {
+          // Compiled, but its dispatch-hash slot was taken by another entry.
+          this.cache.publish(slot);
+          if (this.runCompiled(context, target)) return Dispatch.COMPILED;
+        } else if (slot.state === SlotState.COLD && ++slot.count >= this.hotThreshold) {
+          this.enqueue(slot);
+        }
       }
     }
     this.interpret();
@@ -152,11 +181,10 @@ export class JitEngine implements Engine {
   }
 
   /** The slot for CS:EIP, or undefined when the code is not in RAM or its page is not in the TLB. */
-  private slotHere(): Slot | undefined {
+  private slotHere(context: number, mode: number, csBase: number, csLimit: number): Slot | undefined {
     const c = this.cpu;
     const i = c.i32;
-    const eip = i[L.EIP >> 2];
-    const csBase = i[CS_BASE_I];
+    const eip = i[EIP_I];
     const la = (csBase + eip) | 0;
     let pa: number;
     if (i[CR0_I] < 0) {
@@ -168,46 +196,53 @@ export class JitEngine implements Engine {
       pa = la & c.a20Mask;
       if (pa >>> 0 >= c.ramBytes) return undefined;
     }
-    return this.cache.slot(pa, modeKey(c), eip, csBase, i[CS_LIMIT_I]);
+    return this.cache.slot(pa, context, mode, eip, csBase, csLimit);
   }
 
-  /** Run a compiled entry; false when it made no progress (the budget is below its first block). */
-  private runCompiled(entry: EntryPoint, target: number): boolean {
+  /** Enter the dispatcher; false when no compiled code ran (a hash miss at CS:EIP, or a budget below the first block). */
+  private runCompiled(context: number, target: number): boolean {
     const c = this.cpu;
     const i = c.i32;
     const before = c.icount;
-    const eip = i[L.EIP >> 2];
-    const budget = Math.min(target - before, MAX_BUDGET);
-    i[BUDGET_I] = budget;
+    const eip = i[EIP_I];
+    i[BUDGET_I] = Math.min(target - before, MAX_BUDGET);
     i[STATUS_I] = 0;
-    this.run.entryIcount = before;
-    this.stats.regionRuns++;
-    this.lastEntry = entry;
-    let faulted: boolean;
+    i[CONTEXT_I] = context;
+    i[A20_I] = c.a20Mask;
+    i[CHAIN_I] = this.chain;
+    i[LAST_I] = -1;
+    let status: number;
     try {
-      // 1: a memory slow path faulted and compiled code returned with the state at the instruction.
-      faulted = entry.fn(entry.index) === 1;
+      status = this.runDispatcher();
     } catch (e) {
       // exec and raise throw with the state synced.
       if (e !== FAULT) throw e;
-      faulted = true;
+      status = RegionStatus.FAULT;
     }
-    if (faulted) {
+    const last = i[LAST_I];
+    if (last === -1) return false;
+    this.noteLast(last);
+    this.stats.dispatches++;
+    this.stats.regionRuns = c.f64[JIT_RUNS >> 3];
+    this.stats.compiledInstructions += c.icount - before;
+    if (status === RegionStatus.FAULT) {
       this.stats.faults++;
-      this.stats.compiledInstructions += c.icount - before;
       deliverException(c, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
       this.atBlockStart = true;
       return true;
     }
-    const done = c.icount - before;
-    this.stats.compiledInstructions += done;
-    if (done === 0 && i[L.EIP >> 2] === eip) {
+    if (c.icount === before && i[EIP_I] === eip) {
       this.stats.budgetExits++;
       return false;
     }
-    if (done >= budget) this.stats.budgetExits++;
+    if (i[BUDGET_I] <= 0) this.stats.budgetExits++;
     this.atBlockStart = true;
     return true;
+  }
+
+  private noteLast(last: number): void {
+    const region = this.cache.regionAt(last & ((1 << ENTRY_SHIFT) - 1));
+    this.lastEntry = region ? { region, index: last >>> ENTRY_SHIFT } : null;
   }
 
   /**
@@ -235,7 +270,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cache.chunkShift, this.validate);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cache.chunkShift);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;
@@ -253,7 +288,6 @@ export class JitEngine implements Engine {
     if (tracked.length === 0) return;
     const built = builder.finish();
     const st = this.stats;
-    st.translateMs += performance.now() - t0;
     st.modules++;
     st.regionsTranslated += tracked.length;
     for (const t of tracked) st.instructionsTranslated += t.region.instructions;
@@ -261,10 +295,13 @@ export class JitEngine implements Engine {
       st.inlineTranslated += inf.inline;
       st.helperTranslated += inf.helper;
     }
+    st.wasmBytes += built.binary.length;
     if (this.syncCompile) {
       this.install(new WebAssembly.Module(built.binary), built, tracked);
+      st.translateMs += performance.now() - t0;
       return;
     }
+    st.translateMs += performance.now() - t0;
     this.inFlight++;
     const started = performance.now();
     WebAssembly.compile(built.binary).then(
@@ -299,22 +336,29 @@ export class JitEngine implements Engine {
 
   private install(module: WebAssembly.Module, built: BuiltModule, tracked: TrackedRegion[]): void {
     const c = this.cpu;
-    const instance = new WebAssembly.Instance(module, { env: { memory: c.memory, ...helperImports(c, built.insns, this.stats, this.run) } });
-    tracked.forEach((t, k) => {
-      if (!t.valid) return;
-      const fn = instance.exports[built.names[k]] as (entry: number) => number;
-      t.installed = true;
+    const instance = new WebAssembly.Instance(module, { env: { memory: c.memory, ...helperImports(c, built.insns, this.stats) } });
+    let instructions = 0;
+    for (const t of tracked) instructions += t.region.instructions;
+    this.cache.reserve(tracked.length, instructions);
+    this.cache.install(
+      tracked,
+      tracked.map((t, k) => (t.valid ? instance.exports[built.names[k]] : null)),
+    );
+    for (const t of tracked) {
+      if (t.tableIndex < 0) continue;
       const r = t.region;
       r.entries.forEach((b, index) => {
         const block = r.blocks[b];
         const pa = (r.pa & ~0xfff) | ((r.csBase + block.eip) & 0xfff);
-        const slot = index === 0 ? t.origin : this.cache.slot(pa, r.mode.key, block.eip, r.csBase, r.csLimit);
+        const o = t.origin;
+        const slot = index === 0 ? o : this.cache.slot(pa, o.context, o.mode, block.eip, r.csBase, r.csLimit);
         // The primary entry always takes the new code; another region's primary entry is kept.
         if (index > 0 && slot.entry !== null) return;
-        slot.entry = { fn, index, region: t };
+        slot.entry = { region: t, index };
         slot.state = SlotState.COMPILED;
         t.slots.push(slot);
+        this.cache.publish(slot);
       });
-    });
+    }
   }
 }

@@ -24,24 +24,18 @@ const CR0_I = L.CR_BASE >> 2;
 
 export type HelperImports = Record<string, (...args: number[]) => number | void>;
 
-/** What the engine tells helpers about the region run in progress. */
-export interface RunContext {
-  /** The instruction count when the region was entered. */
-  entryIcount: number;
-}
-
 /** Imports for one module, whose generic-helper ids index `insns`. */
-export function helperImports(c: Cpu, insns: readonly Insn[], stats: JitStats, run: RunContext): HelperImports {
+export function helperImports(c: Cpu, insns: readonly Insn[], stats: JitStats): HelperImports {
   const i32 = c.i32;
   /** After an access at linear `la`: request an exit when a byte went to MMIO rather than RAM. */
   const checkDevice = (la: number, bytes: number) => {
     if (!inRam(la) || !inRam((la + bytes - 1) | 0)) i32[STATUS_I] |= STATUS_EXIT;
   };
   /** Where the instruction is: what the interpreter would show a device or leave after a fault. */
-  const at = (eip: number, retired: number) => {
+  const at = (eip: number, icount: number) => {
     stats.slowPathCalls++;
     c.eip = eip;
-    c.icount = run.entryIcount + retired;
+    c.icount = icount;
   };
   const faulted = (e: unknown): number => {
     if (e !== FAULT) throw e;
@@ -69,8 +63,8 @@ export function helperImports(c: Cpu, insns: readonly Insn[], stats: JitStats, r
     raise(vector: number, code: number): void {
       c.raise(vector, code);
     },
-    read(seg: number, off: number, bits: number, eip: number, retired: number): number {
-      at(eip, retired);
+    read(seg: number, off: number, bits: number, eip: number, icount: number): number {
+      at(eip, icount);
       try {
         const la = c.linear(seg, off, bits >> 3, false);
         const v = c.readLin(la, bits);
@@ -80,8 +74,8 @@ export function helperImports(c: Cpu, insns: readonly Insn[], stats: JitStats, r
         return faulted(e);
       }
     },
-    write(seg: number, off: number, bits: number, v: number, eip: number, retired: number): void {
-      at(eip, retired);
+    write(seg: number, off: number, bits: number, v: number, eip: number, icount: number): void {
+      at(eip, icount);
       try {
         const la = c.linear(seg, off, bits >> 3, true);
         c.writeLin(la, bits, v);
@@ -90,8 +84,8 @@ export function helperImports(c: Cpu, insns: readonly Insn[], stats: JitStats, r
         faulted(e);
       }
     },
-    rmwLinear(seg: number, off: number, bits: number, eip: number, retired: number): number {
-      at(eip, retired);
+    rmwLinear(seg: number, off: number, bits: number, eip: number, icount: number): number {
+      at(eip, icount);
       try {
         const la = c.linear(seg, off, bits >> 3, true);
         c.probeWrite(la, bits >> 3);

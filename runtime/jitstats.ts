@@ -8,18 +8,24 @@ export class JitStats {
   /** Hot entries that could not be translated at all (their first instruction is not translatable). */
   untranslatable = 0;
   modules = 0;
-  /** Milliseconds spent translating and emitting binaries on the main thread. */
+  /** Bytes of Wasm emitted. */
+  wasmBytes = 0;
+  /** Milliseconds spent translating, writing binaries and (sync) creating and instantiating modules. */
   translateMs = 0;
-  /** Milliseconds from handing a module to WebAssembly.compile to its installation (overlaps execution). */
+  /** Milliseconds from handing a module to WebAssembly.compile to its installation (async compile; overlaps execution). */
   compileLatencyMs = 0;
-  /** Dispatches that entered compiled code (code cache hits). */
+  /** Entries into the dispatcher that ran compiled code. */
+  dispatches = 0;
+  /** Region functions the dispatcher called (read from JIT_RUNS). */
   regionRuns = 0;
-  /** Region runs that ended on the instruction budget. */
+  /** Dispatches that ended on the instruction budget. */
   budgetExits = 0;
   /** Guest faults raised inside compiled code. */
   faults = 0;
   /** Translations dropped, by cause: a write into their code (installed / still compiling), JitEngine.reset. */
-  invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0 };
+  invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0, evicted: 0 };
+  /** Modules evicted whole because the code cache was full. */
+  evictedModules = 0;
   /** Writes that reached the JIT's write hook on a code page and touched no translated instruction. */
   codePageDataWrites = 0;
   /** Generic-helper calls (instructions compiled code ran through the interpreter's handler). */
@@ -49,13 +55,16 @@ export class JitStats {
       helperTranslated: this.helperTranslated,
       untranslatable: this.untranslatable,
       modules: this.modules,
+      wasmBytes: this.wasmBytes,
       translateMs: this.translateMs,
       translateUsPerInstruction: this.translateUsPerInstruction,
       compileLatencyMs: this.compileLatencyMs,
+      dispatches: this.dispatches,
       regionRuns: this.regionRuns,
       budgetExits: this.budgetExits,
       faults: this.faults,
       invalidations: { ...this.invalidations },
+      evictedModules: this.evictedModules,
       codePageDataWrites: this.codePageDataWrites,
       helperCalls: this.helperCalls,
       slowPathCalls: this.slowPathCalls,

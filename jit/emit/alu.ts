@@ -3,7 +3,7 @@ import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { Loc, locOf, sizeOf } from "../../src/interp/operands.js";
 import type { OpRow } from "../../src/isa/row.js";
-import type { I32, Local } from "../wasm.js";
+import type { I32, Local } from "../wasm/module.js";
 import type { Ctx } from "./context.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
 import { destReg, modifyE, reader, readE, regBit } from "./operands.js";

@@ -15,9 +15,9 @@ import type { Insn } from "../../src/decode/insn.js";
 import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
 import * as L from "../../src/cpu/layout.js";
 import type { OpRow } from "../../src/isa/row.js";
-import { JIT_STATUS, STATUS_FAULT } from "../layout.js";
+import { JIT_STATUS, RegionStatus, STATUS_FAULT } from "../layout.js";
 import type { Mode } from "../modekey.js";
-import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm.js";
+import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm/module.js";
 import { Import, Lib } from "./names.js";
 
 /** What the translator knows statically about the last flag-producing instruction of the block. */
@@ -69,7 +69,8 @@ export class Ctx {
   readonly pending: Local<"i32">;
   readonly xe: Local<"i32">;
   readonly xn: Local<"i32">;
-  readonly label: Local<"i32">;
+  /** The RegionStatus the exit sequence returns. */
+  readonly xs: Local<"i32">;
   readonly icount0: Local<"f64">;
   private readonly temps: Local<"i32">[] = [];
   private tempNext = 0;
@@ -114,9 +115,8 @@ export class Ctx {
     this.pending = this.locals.i32();
     this.xe = this.locals.i32();
     this.xn = this.locals.i32();
-    this.label = this.locals.i32();
+    this.xs = this.locals.i32();
     this.icount0 = this.locals.f64();
-    m.beginConstants(() => this.locals.i32().index);
   }
 
   get localTypes(): readonly ValType[] {
@@ -227,9 +227,9 @@ export class Ctx {
     return out;
   }
 
-  /** The arguments a memory slow path takes after its own: EIP of the instruction, instructions retired before it. */
-  where(): I32[] {
-    return [this.m.c(this.eip), this.retiredBefore()];
+  /** The arguments a memory slow path takes after its own: EIP of the instruction and the retired-instruction count before it. */
+  where(): (I32 | F64)[] {
+    return [this.m.c(this.eip), this.icountAt(this.retiredBefore())];
   }
 
   /**
@@ -276,17 +276,17 @@ export class Ctx {
 
   // ---- exits -------------------------------------------------------------
 
-  /** Leave the region with EIP `eip` and `retired` instructions retired in it. */
-  exit(eip: I32, retired: I32): Stmt {
+  /** Leave the region with EIP `eip` and `retired` instructions retired in it, returning `status` to the dispatcher. */
+  exit(eip: I32, retired: I32, status: RegionStatus): Stmt {
     const m = this.m;
-    return m.block(null, [m.set(this.xe, eip), m.set(this.xn, retired), m.br(EXIT_LABEL)]);
+    return m.block(null, [m.set(this.xe, eip), m.set(this.xn, retired), m.set(this.xs, m.c(status)), m.br(EXIT_LABEL)]);
   }
 
   /** Leave after the current instruction if a helper asked for it. */
   checkPending(): void {
     if (!this.calledOut) return;
     const m = this.m;
-    this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter())));
+    this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter(), RegionStatus.RETURN)));
   }
 
   // ---- flags -------------------------------------------------------------

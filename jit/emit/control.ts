@@ -7,7 +7,7 @@
 import { Vector } from "../../src/cpu/exceptions.js";
 import { Reg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
-import type { I32 } from "../wasm.js";
+import type { I32 } from "../wasm/module.js";
 import type { Ctx } from "./context.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
 import { readMem } from "./memory.js";

@@ -19,7 +19,7 @@ import {
   NEED_USER_WRITE,
 } from "../../src/cpu/paging.js";
 import { SegKind } from "../modekey.js";
-import type { I32, Local } from "../wasm.js";
+import type { I32, Local } from "../wasm/module.js";
 import type { Ctx } from "./context.js";
 import { Import, Lib } from "./names.js";
 

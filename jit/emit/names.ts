@@ -9,14 +9,14 @@ export const enum Import {
   /** raise(vector, code): throw the guest fault (state synced). */
   RAISE = "raise",
   /**
-   * The memory slow paths take the instruction's EIP and the instructions retired
-   * in the region before it; a fault sets STATUS_FAULT instead of throwing.
-   * read(seg, off, bits, eip, retired) -> value: segment-checked read.
+   * The memory slow paths take the instruction's EIP and the retired-instruction
+   * count before it (f64); a fault sets STATUS_FAULT instead of throwing.
+   * read(seg, off, bits, eip, icount) -> value: segment-checked read.
    */
   READ = "read",
-  /** write(seg, off, bits, value, eip, retired): segment-checked write. */
+  /** write(seg, off, bits, value, eip, icount): segment-checked write. */
   WRITE = "write",
-  /** rmwLinear(seg, off, bits, eip, retired) -> linear address checked and probed for writing. */
+  /** rmwLinear(seg, off, bits, eip, icount) -> linear address checked and probed for writing. */
   RMW_LINEAR = "rmwLinear",
   /** readLinear(la, bits) -> value. */
   READ_LINEAR = "readLinear",

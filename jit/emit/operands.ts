@@ -6,7 +6,7 @@
 import type { Insn } from "../../src/decode/insn.js";
 import { Loc, locOf, mask } from "../../src/interp/operands.js";
 import { Sreg } from "../../src/cpu/layout.js";
-import type { I32, Local } from "../wasm.js";
+import type { I32, Local } from "../wasm/module.js";
 import type { Ctx } from "./context.js";
 import { readMem, rmwMem, writeMem } from "./memory.js";
 

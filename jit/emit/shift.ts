@@ -11,7 +11,7 @@
 import { AF, CF, LazyOp, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { sizeOf } from "../../src/interp/operands.js";
-import type { I32, Local } from "../wasm.js";
+import type { I32, Local } from "../wasm/module.js";
 import { type Ctx, sx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { modifyE, regBit } from "./operands.js";

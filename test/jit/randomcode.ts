@@ -237,8 +237,7 @@ function check(mode: GuestMode, raw: boolean, count: number): string {
     const r = new Rng(seed * 7919 + (raw ? 100_003 : 0) + mode.length);
     const program = looped(raw ? rawBody(r, 24) : structuredBody(r, code32, 20), code32);
     const stateSeed = r.next();
-    // V8 validates every module it compiles; Binaryen's own validator would double the run time.
-    const res = runBoth(mode, program, (w) => randomState(new Rng(stateSeed), w, code32), 5000, { validate: false });
+    const res = runBoth(mode, program, (w) => randomState(new Rng(stateSeed), w, code32), 5000);
     if (res.differences.length === 0) continue;
     const hex = program.map((b) => b.toString(16).padStart(2, "0")).join(" ");
     failures.push(`${mode} seed ${seed}${raw ? " (raw)" : ""}: ${hex}\n${describe(res.differences)}`);

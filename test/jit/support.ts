@@ -89,7 +89,7 @@ export function load(w: World, addr: number, bytes: ArrayLike<number>): void {
   w.cpu.u8.set(bytes, L.RAM_BASE + addr);
 }
 
-export const jitOptions: JitOptions = { compile: "sync", validate: true, hotThreshold: 1, batchDelay: 0 };
+export const jitOptions: JitOptions = { compile: "sync", hotThreshold: 1, batchDelay: 0 };
 
 export interface Both {
   interp: World;
