@@ -19,16 +19,11 @@
  *   DISPATCH_HASH  16-byte entries (eip, context, physical address, table index |
  *                        entry << 24), direct-mapped by `dispatchHash`; a copy of
  *                        part of the code cache, refilled by the engine on a miss
- *   CHUNK_MAP      bits  one bit per chunk of guest RAM that holds translated code
  *
- * Which parts of a page hold translated code is tracked per chunk (64 bytes, or
- * larger when RAM is too big for the map) so that stores to data on a code page
- * stay on the inline fast path and invalidate nothing.
+ * Which parts of a page hold translated code is tracked per chunk in the CPU's
+ * code map (src/cpu/codemap.ts), shared with the interpreter's decode cache.
  */
-import { JIT_BASE, JIT_SIZE } from "../src/cpu/layout.js";
-
-/** PAGE_FLAGS bit: the physical frame holds translated code (bit 0 is the decode cache, bit 2 descriptor tables). */
-export const PAGE_JIT = 2;
+import { JIT_BASE } from "../src/cpu/layout.js";
 
 export const JIT_BUDGET = JIT_BASE;
 export const JIT_STATUS = JIT_BASE + 4;
@@ -49,16 +44,6 @@ export const DISPATCH_MULTIPLIER = 0x9e3779b1 | 0;
 /** The dispatch-hash slot of (eip, context); compiled code computes the same. */
 export function dispatchHash(eip: number, context: number): number {
   return Math.imul(eip ^ (context << 4), DISPATCH_MULTIPLIER) >>> (32 - DISPATCH_BITS);
-}
-
-export const CHUNK_MAP = DISPATCH_HASH + DISPATCH_ENTRIES * 16;
-export const CHUNK_MAP_BYTES = JIT_BASE + JIT_SIZE - CHUNK_MAP;
-
-/** log2 of the chunk size for a machine with `ramBytes` of RAM: 64 bytes unless the map would overflow. */
-export function chunkShiftFor(ramBytes: number): number {
-  let shift = 6;
-  while (ramBytes / (1 << shift) / 8 > CHUNK_MAP_BYTES) shift++;
-  return shift;
 }
 
 /** What a region function returns to the dispatcher, and the dispatcher to the engine. */

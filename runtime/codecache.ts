@@ -6,10 +6,10 @@
  *
  * A context is what a translation assumed besides the bytes: the mode key, CS
  * base and CS limit, interned to a small id the dispatcher compares. A
- * translated region's instruction bytes are marked per chunk in the JIT's chunk
- * map and its frames get PAGE_JIT, so compiled stores leave the fast path only
- * near translated code and the CPU's physical write path reports writes there;
- * a write that overlaps translated instruction bytes drops the regions holding
+ * translated region's instruction bytes are marked per chunk in the CPU's code
+ * map and its frames get PAGE_TRANSLATED, so compiled stores leave the fast path
+ * only near code and the CPU's physical write path reports writes there; a
+ * write that overlaps translated instruction bytes drops the regions holding
  * them before it lands.
  *
  * The cache is bounded (DESIGN, issue 5 item 9): at most `tableSize` regions
@@ -17,9 +17,10 @@
  * not fit, the oldest modules are evicted whole, FIFO.
  */
 import type { Cpu } from "../src/cpu/cpu.js";
-import { PAGE_FLAGS_BASE } from "../src/cpu/layout.js";
+import { CodeOwner } from "../src/cpu/codemap.js";
+import { PAGE_FLAGS_BASE, PAGE_TRANSLATED } from "../src/cpu/layout.js";
 import { ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { CHUNK_MAP, chunkShiftFor, DISPATCH_ENTRIES, DISPATCH_HASH, dispatchHash, PAGE_JIT } from "../jit/layout.js";
+import { DISPATCH_ENTRIES, DISPATCH_HASH, dispatchHash } from "../jit/layout.js";
 import type { Region } from "../jit/region.js";
 import type { JitStats } from "./jitstats.js";
 
@@ -98,7 +99,7 @@ export class CodeCache {
   private readonly contexts = new Map<number, Map<number, Map<number, number>>>();
   private contextCount = 0;
   private lastKey = { mode: -1, csBase: 0, csLimit: 0, id: -1 };
-  readonly chunkShift: number;
+  private readonly chunkShift: number;
   private readonly chunksPerFrame: number;
   /** Installed region per table index. */
   private readonly installed: (TrackedRegion | null)[];
@@ -112,7 +113,7 @@ export class CodeCache {
     private readonly table: WebAssembly.Table,
     readonly limits: CacheLimits,
   ) {
-    this.chunkShift = chunkShiftFor(cpu.ramBytes);
+    this.chunkShift = cpu.codeMap.chunkShift;
     this.chunksPerFrame = 0x1000 >> this.chunkShift;
     this.installed = new Array<TrackedRegion | null>(limits.tableSize).fill(null);
     for (let k = limits.tableSize - 1; k >= 0; k--) this.free.push(k);
@@ -219,7 +220,7 @@ export class CodeCache {
     let fc = this.frames.get(frame);
     if (!fc) {
       this.frames.set(frame, (fc = new FrameCode(this.chunksPerFrame)));
-      this.cpu.u8[PAGE_FLAGS_BASE + frame] |= PAGE_JIT;
+      this.cpu.u8[PAGE_FLAGS_BASE + frame] |= PAGE_TRANSLATED;
     }
     fc.regions.add(t);
     for (const k of this.chunksOf(t.region)) if (fc.refs[k]++ === 0) this.setChunk(frame, k, true);
@@ -232,10 +233,7 @@ export class CodeCache {
   }
 
   private setChunk(frame: number, k: number, on: boolean): void {
-    const bit = (frame << (12 - this.chunkShift)) + k;
-    const at = CHUNK_MAP + (bit >>> 3);
-    const u8 = this.cpu.u8;
-    u8[at] = on ? u8[at] | (1 << (bit & 7)) : u8[at] & ~(1 << (bit & 7));
+    this.cpu.codeMap.set(CodeOwner.TRANSLATED, frame, k, on);
   }
 
   /** Drop a region: no dispatch reaches it again, its table slot is freed and its bytes stop being tracked for it. */
@@ -266,7 +264,7 @@ export class CodeCache {
     for (const k of this.chunksOf(t.region)) if (--fc.refs[k] === 0) this.setChunk(frame, k, false);
     if (fc.regions.size === 0) {
       this.frames.delete(frame);
-      this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_JIT;
+      this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_TRANSLATED;
     }
   }
 

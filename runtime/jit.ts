@@ -270,7 +270,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cache.chunkShift);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeMap.chunkShift);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;

@@ -26,7 +26,7 @@ export class JitStats {
   invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0, evicted: 0 };
   /** Modules evicted whole because the code cache was full. */
   evictedModules = 0;
-  /** Writes that reached the JIT's write hook on a code page and touched no translated instruction. */
+  /** Writes into a code-map chunk holding translated code that touched none of its instruction bytes. */
   codePageDataWrites = 0;
   /** Generic-helper calls (instructions compiled code ran through the interpreter's handler). */
   helperCalls = 0;

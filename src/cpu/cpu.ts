@@ -9,6 +9,7 @@ import { FAULT, hasErrorCode, Vector } from "./exceptions.js";
 import * as F from "./flags.js";
 import { LazyOp } from "./flags.js";
 import * as L from "./layout.js";
+import { CodeMap } from "./codemap.js";
 import { Sreg } from "./layout.js";
 import {
   flushTlb,
@@ -79,6 +80,8 @@ export class Cpu {
   a20Mask = -1;
   /** Called before a write lands in a physical page marked as holding code. */
   onCodeWrite: (pa: number, size: number) => void = () => {};
+  /** The chunks of RAM holding decoded or translated instructions. */
+  readonly codeMap: CodeMap;
   /**
    * True while the CPU makes implicit supervisor accesses (descriptor tables, TSS,
    * IDT): paging checks them as CPL 0 whatever the current CPL.
@@ -107,6 +110,7 @@ export class Cpu {
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
+    this.codeMap = new CodeMap(this.u8, opts.ramBytes);
     const empty = new EmptyBus();
     this.ports = empty;
     this.mmio = empty;
@@ -439,7 +443,11 @@ export class Cpu {
     const flags = this.u8;
     const first = pa >>> 12;
     const last = ((pa + size - 1) >>> 12) & 0xfffff;
-    if (flags[L.PAGE_FLAGS_BASE + first] || flags[L.PAGE_FLAGS_BASE + last]) this.onCodeWrite(pa, size);
+    const f = flags[L.PAGE_FLAGS_BASE + first] | flags[L.PAGE_FLAGS_BASE + last];
+    if (f === 0) return;
+    // On a page holding only code, data bytes outside the code map's chunks change nothing decoded.
+    if ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(pa, size)) return;
+    this.onCodeWrite(pa, size);
   }
 
   readPhys8(pa: number): number {

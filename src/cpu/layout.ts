@@ -80,15 +80,18 @@ export const FPU_FERR = 0x21c;
 export const FPU_REGS = 0x220;
 
 /**
- * Per-physical-page flags; any set bit makes writes to the frame call
- * Cpu.onCodeWrite. Bit 0: the interpreter's decode cache holds instructions from
- * it; bit 1: the JIT translated code from it; bit 2: the descriptor shadow decoded
- * entries from it (segmentation.ts); bit 7: reserved for test harnesses that
- * watch writes.
+ * Per-physical-page flags. Bit 0: the interpreter's decode cache holds
+ * instructions from the frame; bit 1: the JIT translated code from it (writes
+ * to a frame with only these call Cpu.onCodeWrite when they touch a chunk the
+ * code map marks); bit 2: the descriptor shadow decoded entries from it
+ * (segmentation.ts); bit 7: reserved for test harnesses that watch writes.
+ * Bits 2 and 7 make every write to the frame call Cpu.onCodeWrite.
  */
 export const PAGE_FLAGS_BASE = 0x10000;
 /** One byte per 4 KiB frame of a 4 GiB physical space. */
 export const PAGE_FLAGS_SIZE = 0x100000;
+export const PAGE_DECODED = 1;
+export const PAGE_TRANSLATED = 2;
 
 /**
  * Decoded descriptor shadows (system layer): the GDT's and the current LDT's
@@ -150,12 +153,29 @@ export const TLB_PS = 0x080;
 export const TLB_G = 0x100;
 export const TLB_RAM = 0x200;
 
-/** Reserved for the JIT (dispatcher state, region counters). */
-export const JIT_BASE = 0xc00000;
-export const JIT_SIZE = 0x400000;
-
 /** Guest RAM starts here; everything below is machine state. */
 export const RAM_BASE = 0x1000000;
+
+/** Reserved for the JIT (dispatcher state, the dispatch hash). */
+export const JIT_BASE = 0xc00000;
+export const JIT_SIZE = 0x50000;
+
+/**
+ * The code map: one bit per chunk of guest RAM (64 bytes, larger when RAM is too
+ * big for the map) that holds instruction bytes some engine decoded or
+ * translated (src/cpu/codemap.ts). Writes to a code page outside these chunks
+ * are plain data writes: nothing is invalidated and compiled stores stay inline.
+ */
+export const CODE_MAP = JIT_BASE + JIT_SIZE;
+export const CODE_MAP_BYTES = RAM_BASE - CODE_MAP;
+
+/** log2 of the code map's chunk size for `ramBytes` of RAM: 64 bytes unless the map would overflow. */
+export function codeChunkShift(ramBytes: number): number {
+  let shift = 6;
+  while (ramBytes / (1 << shift) / 8 > CODE_MAP_BYTES) shift++;
+  return shift;
+}
+
 
 export const WASM_PAGE = 0x10000;
 

@@ -1,16 +1,16 @@
 /**
  * Decoded instructions cached per physical page (DESIGN principle 10): the
  * interpreter decodes an instruction once and dispatches the cached Insn after.
- * A page's cache is dropped when a write touches a byte of a decoded instruction
- * (PAGE_FLAGS bit 0 routes the page's writes here; writes to its other bytes, data
- * sharing the page with code, drop nothing). Instructions that cross a page end
- * are not cached.
+ * A page's cache is dropped when a write touches a byte of a decoded instruction.
+ * The decoded bytes are marked in the CPU's code map, so writes to the page's
+ * other chunks (data sharing the page with code) never reach here and stay on
+ * compiled code's fast path; writes within a marked chunk are checked byte by
+ * byte. Instructions that cross a page end are not cached.
  */
+import { CodeOwner } from "../cpu/codemap.js";
 import type { Cpu } from "../cpu/cpu.js";
-import { PAGE_FLAGS_BASE } from "../cpu/layout.js";
+import { PAGE_DECODED, PAGE_FLAGS_BASE } from "../cpu/layout.js";
 import { Insn } from "../decode/insn.js";
-
-export const PAGE_DECODED = 1;
 
 export class DecodedPage {
   /** Cleared when the page's cache is dropped, for holders of a direct reference. */
@@ -72,6 +72,7 @@ export class DecodeCache {
     }
     page.code32[off] = code32 ? 1 : 0;
     page.covered.fill(1, off, off + insn.len);
+    this.cpu.codeMap.mark(CodeOwner.DECODED, frame, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
     return slot;
@@ -102,6 +103,7 @@ export class DecodeCache {
     this.pages.delete(frame);
     this.invalidations++;
     this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
+    this.cpu.codeMap.clearFrame(CodeOwner.DECODED, frame);
     if (frame === this.lastFrame) {
       this.lastFrame = -1;
       this.lastPage = undefined;

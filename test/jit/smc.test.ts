@@ -119,8 +119,9 @@ suite("self-modifying code", () => {
       expect(describe(r.differences)).toBe("");
       const s = r.engine.stats;
       expect(s.invalidations.codeWrite + s.invalidations.pendingCodeWrite).toBe(0);
-      expect(s.codePageDataWrites).toBeGreaterThan(0);
       expect(s.compiledInstructions).toBeGreaterThan(10_000);
+      // The loop's 8000 stores stayed on the inline path (the first accesses miss the TLB).
+      expect(s.slowPathCalls).toBeLessThan(20);
     }
   });
 });

@@ -327,7 +327,7 @@ describe("accessed and dirty bits", () => {
     const pteAddr = m.pteAddr(0x00c00000);
     const writes: number[] = [];
     c.onCodeWrite = (pa) => writes.push(pa);
-    c.u8[L.PAGE_FLAGS_BASE + (pteAddr >>> 12)] |= 1;
+    c.u8[L.PAGE_FLAGS_BASE + (pteAddr >>> 12)] |= 0x80;
     c.readLin8(0x00c00000);
     expect(writes).toEqual([pteAddr]);
     c.writeLin8(0x00c00000, 1);
