@@ -3,8 +3,8 @@
  * The opcode table's class bits and the region's mode key decide, once per
  * instruction, what compiled code does with it: inline code, the interpreter's
  * handler through the generic helper, the handler and then a return to the
- * dispatcher (anything that may change the mode key or touch devices), an
- * exception known at translation time, or no translation at all.
+ * dispatcher (anything that may change the mode key or touch devices, and REP
+ * strings), or an exception known at translation time.
  */
 import { Vector } from "../src/cpu/exceptions.js";
 import type { Insn } from "../src/decode/insn.js";
@@ -22,8 +22,6 @@ export const enum Kind {
   HELPER_EXIT,
   /** The instruction raises `vector` whatever the operands: compiled code raises it. */
   FAULT,
-  /** Not translated: compiled code returns to the dispatcher before it (REP strings). */
-  STOP,
 }
 
 export interface Classification {
@@ -53,9 +51,8 @@ export function classify(row: OpRow, i: Insn, mode: Mode): Classification {
   }
   if (cls & OpClass.PRIV && mode.cpl !== 0) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
   if (cls & OpClass.IOPL && ioplFault(row, mode)) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
-  // A REP string retires once per iteration and yields on the REP budget: the interpreter runs it.
-  if (cls & OpClass.STRING && i.rep !== 0) return { kind: Kind.STOP };
-  if (cls & (OpClass.BLOCKEND | OpClass.SEGLOAD)) return { kind: Kind.HELPER_EXIT };
+  // A REP string retires once per iteration: compiled code returns after it, with the count it left.
+  if (cls & (OpClass.BLOCKEND | OpClass.SEGLOAD) || (cls & OpClass.STRING && i.rep !== 0)) return { kind: Kind.HELPER_EXIT };
   const emitter = EMITTERS[row.id];
   if (emitter && (!emitter.accepts || emitter.accepts(i, mode))) return { kind: Kind.INLINE, emitter };
   return { kind: cls & OpClass.BRANCH ? Kind.HELPER_EXIT : Kind.HELPER };

@@ -127,16 +127,14 @@ export function discoverRegion(u8: Uint8Array, pa: number, eip: number, csBase: 
       if (((at + insn.len - 1) | 0) >>> 0 <= csLimit >>> 0) {
         const row = OPCODES[insn.row];
         const cls = classify(row, insn, mode);
-        if (cls.kind !== Kind.STOP) {
-          const flow = flowOf(row, cls);
-          const next = (at + insn.len) | 0;
-          const target = flow === Flow.JUMP || flow === Flow.COND ? (insn.o32 ? (next + insn.imm) | 0 : (next + insn.imm) & 0xffff) : 0;
-          // A direct target past the CS limit faults when taken: the helper raises it.
-          const beyond = (flow === Flow.JUMP || flow === Flow.COND) && target >>> 0 > csLimit >>> 0;
-          ri = beyond
-            ? { insn, row, eip: at, off, cls: { kind: Kind.HELPER_EXIT }, flow: Flow.EXIT, target: 0 }
-            : { insn, row, eip: at, off, cls, flow, target };
-        }
+        const flow = flowOf(row, cls);
+        const next = (at + insn.len) | 0;
+        const target = flow === Flow.JUMP || flow === Flow.COND ? (insn.o32 ? (next + insn.imm) | 0 : (next + insn.imm) & 0xffff) : 0;
+        // A direct target past the CS limit faults when taken: the helper raises it.
+        const beyond = (flow === Flow.JUMP || flow === Flow.COND) && target >>> 0 > csLimit >>> 0;
+        ri = beyond
+          ? { insn, row, eip: at, off, cls: { kind: Kind.HELPER_EXIT }, flow: Flow.EXIT, target: 0 }
+          : { insn, row, eip: at, off, cls, flow, target };
       }
     } catch (e) {
       if (e !== CROSSES) throw e;

@@ -133,7 +133,8 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           break;
         case Kind.HELPER_EXIT:
           x.helper(i, ri.row, true);
-          x.emit(x.exit(m.loadAt(L.EIP), x.retiredAfter(), RegionStatus.RETURN));
+          // The count the handler left (a REP string adds its iterations), plus the instruction itself.
+          x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.icount0))), m.c(1)), RegionStatus.RETURN));
           return;
         case Kind.FAULT:
           x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);

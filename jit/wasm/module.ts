@@ -462,6 +462,13 @@ export class WasmModule {
   addF(a: F64, b: F64): F64 {
     return this.bin(Op.F64_ADD, a, b, T.F64) as F64;
   }
+  subF(a: F64, b: F64): F64 {
+    return this.bin(Op.F64_SUB, a, b, T.F64) as F64;
+  }
+  /** A non-negative f64 below 2^32, truncated to i32. */
+  truncU(a: F64): I32 {
+    return this.un(Op.I32_TRUNC_F64_U, a, T.I32) as I32;
+  }
   /** An unsigned i32 as f64. */
   fromU32(a: I32): F64 {
     return this.un(Op.F64_CONVERT_I32_U, a, T.F64) as F64;

@@ -69,6 +69,8 @@ export const enum Op {
   I64_SHL = 0x86,
   I64_SHR_U = 0x88,
   F64_ADD = 0xa0,
+  F64_SUB = 0xa1,
+  I32_TRUNC_F64_U = 0xab,
   I32_WRAP_I64 = 0xa7,
   I64_EXTEND_I32_S = 0xac,
   I64_EXTEND_I32_U = 0xad,
