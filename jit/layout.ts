@@ -8,8 +8,6 @@
  *   JIT_STATUS     i32   set by helpers, cleared by the engine before each dispatch:
  *                        STATUS_EXIT  leave at the next instruction boundary (a write
  *                                     hit translated code, a device was touched)
- *                        STATUS_FAULT the access faulted: leave now; the helper has
- *                                     set EIP and the count to the faulting instruction
  *   JIT_CONTEXT    i32   the context id (mode key, CS base and limit) the dispatcher
  *                        looks regions up under, set by the engine
  *   JIT_A20        i32   the A20 address mask, for the dispatcher without paging
@@ -33,7 +31,6 @@ export const JIT_LAST = JIT_BASE + 16;
 export const JIT_CHAIN = JIT_BASE + 20;
 export const JIT_RUNS = JIT_BASE + 24;
 export const STATUS_EXIT = 1;
-export const STATUS_FAULT = 2;
 
 export const DISPATCH_HASH = JIT_BASE + 0x10000;
 export const DISPATCH_BITS = 14;
@@ -50,12 +47,10 @@ export function dispatchHash(eip: number, context: number): number {
 export const enum RegionStatus {
   /** Left through a jump or branch: EIP is the next block; the mode is unchanged. */
   CHAIN = 0,
-  /** A memory slow path faulted; EIP and the count are the faulting instruction's. */
-  FAULT = 1,
-  /** Back to the engine: budget spent, a helper asked for it, or the mode may have changed. */
-  RETURN = 2,
+  /** Back to the engine: budget spent, an access off the fast path, a helper asked for it, or the mode may have changed. */
+  RETURN = 1,
   /** Dispatcher only: no compiled code for CS:EIP in the dispatch hash. */
-  MISS = 3,
+  MISS = 2,
   /** Dispatcher only: it ran JIT_CHAIN regions. */
-  CHAINED = 4,
+  CHAINED = 3,
 }

@@ -15,11 +15,6 @@ import { type ValType, WasmModule } from "./wasm/module.js";
 const IMPORTS: [Import, ValType[], ValType | "none"][] = [
   [Import.EXEC, ["i32"], "i32"],
   [Import.RAISE, ["i32", "i32"], "none"],
-  [Import.READ, ["i32", "i32", "i32", "i32", "f64"], "i32"],
-  [Import.WRITE, ["i32", "i32", "i32", "i32", "i32", "f64"], "none"],
-  [Import.RMW_LINEAR, ["i32", "i32", "i32", "i32", "f64"], "i32"],
-  [Import.READ_LINEAR, ["i32", "i32"], "i32"],
-  [Import.WRITE_LINEAR, ["i32", "i32", "i32"], "none"],
 ];
 
 /** A module's output: the binary, the instructions its generic-helper calls refer to, export names per region. */

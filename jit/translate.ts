@@ -13,7 +13,7 @@ import { ARITH } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
 import { OpClass } from "../src/isa/row.js";
 import { Kind } from "./classify.js";
-import { Ctx, EXIT_LABEL, FAULT_LABEL, FLAG_FIELDS, type ModuleServices } from "./emit/context.js";
+import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices } from "./emit/context.js";
 import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
 import { Cfg } from "./wasm/cfg.js";
@@ -140,11 +140,6 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
           return;
       }
-      if (x.calledOut) {
-        // A helper asked to stop (a write into translated code, a device access): EIP is where this instruction went.
-        const at = ri.flow === Flow.JUMP ? m.c(ri.target) : ri.flow === Flow.COND && cond ? m.select(m.get(cond), m.c(ri.target), m.c(next)) : m.c(next);
-        x.emit(m.if(m.get(x.pending), x.exit(at, x.retiredAfter(), RegionStatus.RETURN)));
-      }
     });
     const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
     if (b.taken) succs.push({ s: b.taken, cond });
@@ -186,28 +181,17 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   const prologue: Stmt[] = x.reload();
   prologue.push(m.setF(x.icount0, m.loadF64At(L.ICOUNT)), m.set(x.budget, m.loadAt(JIT_BUDGET)));
 
-  // Both ways out write back what inline code may have changed; a fault's EIP and count are the helper's.
-  const writeBackCode = (): Stmt[] => {
-    const out: Stmt[] = [];
-    for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) out.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
-    if (flags) x.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
-    return out;
-  };
-  const exitCode = [
-    ...writeBackCode(),
+  // Every way out writes back what inline code may have changed.
+  const exitCode: Stmt[] = [];
+  for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
+  if (flags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
+  exitCode.push(
     m.storeAt(L.EIP, m.get(x.xe)),
     m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))),
     m.storeAt(JIT_BUDGET, m.sub(m.get(x.budget), m.get(x.xn))),
     m.return(m.get(x.xs)),
-  ];
-  const main = m.block(EXIT_LABEL, [...prologue, body]);
-  let fn: Stmt;
-  if (x.faultExit) {
-    const faultCode = [...writeBackCode(), m.return(m.c(RegionStatus.FAULT))];
-    fn = m.block(null, [m.block(FAULT_LABEL, [main, ...exitCode]), ...faultCode]);
-  } else {
-    fn = m.block(null, [main, ...exitCode]);
-  }
+  );
+  const fn = m.block(null, [m.block(EXIT_LABEL, [...prologue, body]), ...exitCode]);
   m.addFunction(name, ["i32"], "i32", x.localTypes, fn);
   m.exportFunction(name);
   return info;

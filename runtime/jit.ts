@@ -24,7 +24,7 @@ import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/interp/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, RegionStatus, STATUS_EXIT } from "../jit/layout.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/module.js";
 import { discoverRegion } from "../jit/region.js";
@@ -211,13 +211,13 @@ export class JitEngine implements Engine {
     i[A20_I] = c.a20Mask;
     i[CHAIN_I] = this.chain;
     i[LAST_I] = -1;
-    let status: number;
+    let faulted = false;
     try {
-      status = this.runDispatcher();
+      this.runDispatcher();
     } catch (e) {
       // exec and raise throw with the state synced.
       if (e !== FAULT) throw e;
-      status = RegionStatus.FAULT;
+      faulted = true;
     }
     const last = i[LAST_I];
     if (last === -1) return false;
@@ -225,19 +225,15 @@ export class JitEngine implements Engine {
     this.stats.dispatches++;
     this.stats.regionRuns = c.f64[JIT_RUNS >> 3];
     this.stats.compiledInstructions += c.icount - before;
-    if (status === RegionStatus.FAULT) {
+    this.atBlockStart = true;
+    if (faulted) {
       this.stats.faults++;
       deliverException(c, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
-      this.atBlockStart = true;
       return true;
     }
-    if (c.icount === before && i[EIP_I] === eip) {
-      this.stats.budgetExits++;
-      return false;
-    }
     if (i[BUDGET_I] <= 0) this.stats.budgetExits++;
-    this.atBlockStart = true;
-    return true;
+    // A region that left before its first instruction (an access off the fast path, a budget below its first block).
+    return c.icount !== before || i[EIP_I] !== eip;
   }
 
   private noteLast(last: number): void {

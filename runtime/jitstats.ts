@@ -20,7 +20,7 @@ export class JitStats {
   regionRuns = 0;
   /** Dispatches that ended on the instruction budget. */
   budgetExits = 0;
-  /** Guest faults raised inside compiled code. */
+  /** Guest faults raised by helpers inside compiled code (memory faults are raised by the interpreter after the region leaves). */
   faults = 0;
   /** Translations dropped, by cause: a write into their code (installed / still compiling), JitEngine.reset. */
   invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0, evicted: 0 };
@@ -30,8 +30,6 @@ export class JitStats {
   codePageDataWrites = 0;
   /** Generic-helper calls (instructions compiled code ran through the interpreter's handler). */
   helperCalls = 0;
-  /** Memory slow-path calls from compiled code. */
-  slowPathCalls = 0;
   /** Instructions retired by compiled code, and by the interpreter while the JIT engine ran. */
   compiledInstructions = 0;
   interpretedInstructions = 0;
@@ -67,7 +65,6 @@ export class JitStats {
       evictedModules: this.evictedModules,
       codePageDataWrites: this.codePageDataWrites,
       helperCalls: this.helperCalls,
-      slowPathCalls: this.slowPathCalls,
       compiledInstructions: this.compiledInstructions,
       interpretedInstructions: this.interpretedInstructions,
       inlineShare: this.inlineShare,

@@ -5,17 +5,16 @@
  * faults exact (DESIGN principle 8). Before the generic helper or a raise, the
  * dirty registers, the flag record, EIP of the instruction and the
  * retired-instruction count are stored where the interpreter keeps them, since
- * the handler reads them and a fault unwinds through Wasm. A memory slow path
- * is cheaper to call: it gets EIP and the count as arguments and reports a
- * fault by status, and the region's fault exit writes back the locals, which
- * still hold the state before the instruction (emitters touch memory before
- * registers and flags).
+ * the handler reads them and a fault unwinds through Wasm. A memory access off
+ * the fast path leaves the region before its instruction (exitBefore), so the
+ * interpreter runs it; the locals then still hold the state before the
+ * instruction, because emitters touch memory before registers and flags.
  */
 import type { Insn } from "../../src/decode/insn.js";
 import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
 import * as L from "../../src/cpu/layout.js";
 import type { OpRow } from "../../src/isa/row.js";
-import { JIT_STATUS, RegionStatus, STATUS_FAULT } from "../layout.js";
+import { RegionStatus } from "../layout.js";
 import type { Mode } from "../modekey.js";
 import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm/module.js";
 import { Import, Lib } from "./names.js";
@@ -51,8 +50,6 @@ class Locals {
 }
 
 export const EXIT_LABEL = "exit";
-/** Branch target of a slow path that faulted: write back registers and flags, return 1. */
-export const FAULT_LABEL = "fault";
 
 const REG = (n: number) => L.REG_BASE + 4 * n;
 /** Where the flag locals live in memory: the lazy record, then the stored EFLAGS word. */
@@ -86,12 +83,10 @@ export class Ctx {
   dirty = 0;
   flagsDirty = false;
   producer: Producer | null = null;
-  /** The current instruction called out (slow path or helper): check the exit request after it. */
-  calledOut = false;
   /** Arithmetic flags some later reader may need after the current instruction (block-local liveness). */
   liveAfter = ARITH;
-  /** Some slow path may leave through the fault exit. */
-  faultExit = false;
+  /** Some memory access in the region may leave before its instruction. */
+  slowExits = false;
 
   constructor(
     readonly m: WasmModule,
@@ -139,7 +134,6 @@ export class Ctx {
     this.eip = eip;
     this.nextEip = nextEip;
     this.tempNext = 0;
-    this.calledOut = false;
   }
 
   emit(...s: Stmt[]): void {
@@ -227,20 +221,13 @@ export class Ctx {
     return out;
   }
 
-  /** The arguments a memory slow path takes after its own: EIP of the instruction and the retired-instruction count before it. */
-  where(): (I32 | F64)[] {
-    return [this.m.c(this.eip), this.icountAt(this.retiredBefore())];
-  }
-
   /**
-   * After a memory slow path: leave through the fault exit if it faulted, and
-   * remember whether it asked compiled code to stop after this instruction.
+   * Leave the region before the current instruction, for the interpreter to run
+   * it: what compiled code does with an access that cannot take the fast path.
    */
-  afterSlow(): Stmt[] {
-    const m = this.m;
-    this.calledOut = true;
-    this.faultExit = true;
-    return [m.set(this.pending, m.loadAt(JIT_STATUS)), m.br(FAULT_LABEL, m.and(m.get(this.pending), m.c(STATUS_FAULT)))];
+  exitBefore(): Stmt {
+    this.slowExits = true;
+    return this.exit(this.m.c(this.eip), this.retiredBefore(), RegionStatus.RETURN);
   }
 
   // ---- helpers -----------------------------------------------------------
@@ -251,9 +238,10 @@ export class Ctx {
     const id = this.services.helperId(i);
     this.emit(...this.sync());
     const call = m.callI32(Import.EXEC, [m.c(id)]);
-    this.emit(exits ? m.drop(call) : m.set(this.pending, m.or(m.get(this.pending), call)));
+    this.emit(exits ? m.drop(call) : m.set(this.pending, call));
     this.emit(...this.reload());
-    this.calledOut = !exits;
+    // The handler touched a device or wrote translated code: back to the dispatcher after it.
+    if (!exits) this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter(), RegionStatus.RETURN)));
     this.dirty = 0;
     this.flagsDirty = false;
     if (row.flagsWritten & ARITH) this.producer = null;
@@ -280,13 +268,6 @@ export class Ctx {
   exit(eip: I32, retired: I32, status: RegionStatus): Stmt {
     const m = this.m;
     return m.block(null, [m.set(this.xe, eip), m.set(this.xn, retired), m.set(this.xs, m.c(status)), m.br(EXIT_LABEL)]);
-  }
-
-  /** Leave after the current instruction if a helper asked for it. */
-  checkPending(): void {
-    if (!this.calledOut) return;
-    const m = this.m;
-    this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter(), RegionStatus.RETURN)));
   }
 
   // ---- flags -------------------------------------------------------------

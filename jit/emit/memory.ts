@@ -3,14 +3,19 @@
  * inline: segment base and limit by the segment's kind in the mode key, then the
  * software TLB entry (layout.ts) or, without paging, the A20 mask, and the RAM
  * load or store. Stores also look at the frame's page flags: a frame holding
- * decoded or translated code or descriptor tables leaves the fast path unless
- * only translated code is there and not in the chunk written. Everything else
- * (TLB miss, limit violation, MMIO, page crossing, code writes) calls a helper
- * that does what the interpreter does; a fault there leaves through the
- * region's fault exit with the registers as they were before the instruction
- * (emitters access memory before they change registers or flags).
+ * code stays on the fast path only when the code map marks neither end of the
+ * bytes written, and a frame with descriptor tables never does.
+ *
+ * Everything else (a TLB miss, a limit violation, MMIO, a page crossing, a
+ * write near code or to a descriptor table, a fault) leaves the region before
+ * the instruction, and the interpreter runs it: it walks the page tables, raises
+ * the fault or invalidates the code exactly as it always does, and compiled code
+ * takes over again at the next block. So an instruction decides every access on
+ * the fast path before it changes anything (emitters access memory before they
+ * change registers or flags, and a read-modify-write checks for writing first):
+ * the exit leaves the registers as they were before it.
  */
-import { RAM_BASE, SEG_BASE, SEG_LIMIT, TLB_ENTRIES, TLB_RAM, PAGE_FLAGS_BASE } from "../../src/cpu/layout.js";
+import { PAGE_FLAGS_BASE, RAM_BASE, SEG_BASE, SEG_LIMIT, TLB_ENTRIES, TLB_RAM } from "../../src/cpu/layout.js";
 import {
   NEED_SUPER_READ,
   NEED_SUPER_WRITE,
@@ -21,7 +26,7 @@ import {
 import { SegKind } from "../modekey.js";
 import type { I32, Local } from "../wasm/module.js";
 import type { Ctx } from "./context.js";
-import { Import, Lib } from "./names.js";
+import { Lib } from "./names.js";
 
 function need(x: Ctx, write: boolean): number {
   const mode = x.mode;
@@ -31,18 +36,18 @@ function need(x: Ctx, write: boolean): number {
 
 /**
  * The fast-path test and the RAM offset of an access of `bytes` at offset `off`
- * in segment `seg`, or undefined when the segment always takes the helper.
+ * in segment `seg`, or undefined when the segment always takes the interpreter.
  * Emits the statements that compute the linear address (and TLB entry).
  */
 function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: boolean): { ok: I32; ptr: () => I32 } | undefined {
   const m = x.m;
   const kind = x.mode.segKind(seg);
   if (kind === SegKind.OTHER) return undefined;
-  const la = x.hold(kind === SegKind.FLAT ? m.get(off) : m.add(m.get(off), m.loadAt(SEG_BASE + 4 * seg)));
+  const la = kind === SegKind.FLAT ? off : x.hold(m.add(m.get(off), m.loadAt(SEG_BASE + 4 * seg)));
   let ok: I32;
   let ptr: () => I32;
   if (x.mode.pg) {
-    const e = x.hold(m.load32(m.shl(m.shrU(m.get(la), m.c(12)), m.c(2)), TLB_ENTRIES));
+    const e = x.hold(m.load32(m.and(m.shrU(m.get(la), m.c(10)), m.c(~3)), TLB_ENTRIES));
     const bits = need(x, write);
     ok = m.eq(m.and(m.get(e), m.c(bits)), m.c(bits));
     ptr = () => m.or(m.and(m.get(e), m.c(~0xfff)), m.and(m.get(la), m.c(0xfff)));
@@ -61,28 +66,28 @@ function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: 
 export function readMem(x: Ctx, seg: number, offset: I32, bits: number): Local<"i32"> {
   const m = x.m;
   const off = x.hold(offset);
-  const v = x.temp();
   const fast = fastPath(x, seg, off, bits >> 3, false);
-  const slow = m.block(null, [m.set(v, m.callI32(Import.READ, [m.c(seg), m.get(off), m.c(bits), ...x.where()])), ...x.afterSlow()]);
-  if (!fast) x.emit(slow);
-  else x.emit(m.if(fast.ok, m.set(v, m.load(bits, fast.ptr(), RAM_BASE)), slow));
-  return v;
+  if (!fast) {
+    x.emit(x.exitBefore());
+    return x.temp();
+  }
+  const p = x.temp();
+  x.emit(m.if(m.eqz(fast.ok), x.exitBefore()), m.set(p, fast.ptr()));
+  return x.hold(m.load(bits, m.get(p), RAM_BASE));
 }
 
 /**
- * For stores: the fast-path test extended by the page flags of the frame
- * written. A frame with flags stays fast only when the library's codeOk finds
- * nothing but translated code there, none of it in the bytes written (the
- * address computed when the TLB test failed is garbage, but its flag byte is
- * still inside the flag table, so the load is harmless).
+ * For stores: whether the fast path holds and the frame written is free of
+ * code at both ends of the bytes written (the code map chunks are larger than
+ * any store), leaving the RAM offset in the returned local.
  */
-function storeFast(x: Ctx, fast: { ok: I32; ptr: () => I32 }, bytes: number): { fast: Local<"i32">; p: Local<"i32"> } {
+function checkStore(x: Ctx, fast: { ok: I32; ptr: () => I32 }, bytes: number): Local<"i32"> {
   const m = x.m;
-  const ok = x.hold(fast.ok);
-  const p = x.hold(fast.ptr());
-  const flags = m.load8(m.shrU(m.get(p), m.c(12)), PAGE_FLAGS_BASE);
-  const guarded = m.ifI32(m.eqz(flags), m.c(1), m.callI32(Lib.CODE_OK, [m.get(p), m.c(bytes)]));
-  return { fast: x.hold(m.ifI32(m.get(ok), guarded, m.c(0))), p };
+  const p = x.temp();
+  const flags = m.load8(m.shrU(m.tee(p, fast.ptr()), m.c(12)), PAGE_FLAGS_BASE);
+  const clear = m.ifI32(fast.ok, m.ifI32(flags, m.callI32(Lib.CODE_OK, [m.get(p), m.c(bytes)]), m.c(1)), m.c(0));
+  x.emit(m.if(m.eqz(clear), x.exitBefore()));
+  return p;
 }
 
 /** Write `bits` of `value` at `seg:off`. */
@@ -91,13 +96,12 @@ export function writeMem(x: Ctx, seg: number, offset: I32, bits: number, value: 
   const off = x.hold(offset);
   const val = x.hold(value);
   const fast = fastPath(x, seg, off, bits >> 3, true);
-  const slow = m.block(null, [m.call(Import.WRITE, [m.c(seg), m.get(off), m.c(bits), m.get(val), ...x.where()]), ...x.afterSlow()]);
   if (!fast) {
-    x.emit(slow);
+    x.emit(x.exitBefore());
     return;
   }
-  const g = storeFast(x, fast, bits >> 3);
-  x.emit(m.if(m.get(g.fast), m.store(bits, m.get(g.p), m.get(val), RAM_BASE), slow));
+  const p = checkStore(x, fast, bits >> 3);
+  x.emit(m.store(bits, m.get(p), m.get(val), RAM_BASE));
 }
 
 /**
@@ -110,22 +114,13 @@ export function rmwMem(x: Ctx, seg: number, offset: I32, bits: number, f: (old: 
   const bytes = bits >> 3;
   const off = x.hold(offset);
   const fast = fastPath(x, seg, off, bytes, true);
-  const old = x.temp();
-  const la = x.temp();
-  const slow = m.block(null, [
-    m.set(la, m.callI32(Import.RMW_LINEAR, [m.c(seg), m.get(off), m.c(bits), ...x.where()])),
-    ...x.afterSlow(),
-    m.set(old, m.callI32(Import.READ_LINEAR, [m.get(la), m.c(bits)])),
-  ]);
-  const slowWrite = (res: Local<"i32">) => m.block(null, [m.call(Import.WRITE_LINEAR, [m.get(la), m.c(bits), m.get(res)]), ...x.afterSlow()]);
   if (!fast) {
-    x.emit(slow);
-    const res = x.hold(f(old));
-    x.emit(slowWrite(res));
+    x.emit(x.exitBefore());
+    f(x.temp());
     return;
   }
-  const g = storeFast(x, fast, bytes);
-  x.emit(m.if(m.get(g.fast), m.set(old, m.load(bits, m.get(g.p), RAM_BASE)), slow));
+  const p = checkStore(x, fast, bytes);
+  const old = x.hold(m.load(bits, m.get(p), RAM_BASE));
   const res = x.hold(f(old));
-  x.emit(m.if(m.get(g.fast), m.store(bits, m.get(g.p), m.get(res), RAM_BASE), slowWrite(res)));
+  x.emit(m.store(bits, m.get(p), m.get(res), RAM_BASE));
 }

@@ -8,20 +8,6 @@ export const enum Import {
   EXEC = "exec",
   /** raise(vector, code): throw the guest fault (state synced). */
   RAISE = "raise",
-  /**
-   * The memory slow paths take the instruction's EIP and the retired-instruction
-   * count before it (f64); a fault sets STATUS_FAULT instead of throwing.
-   * read(seg, off, bits, eip, icount) -> value: segment-checked read.
-   */
-  READ = "read",
-  /** write(seg, off, bits, value, eip, icount): segment-checked write. */
-  WRITE = "write",
-  /** rmwLinear(seg, off, bits, eip, icount) -> linear address checked and probed for writing. */
-  RMW_LINEAR = "rmwLinear",
-  /** readLinear(la, bits) -> value. */
-  READ_LINEAR = "readLinear",
-  /** writeLinear(la, bits, value). */
-  WRITE_LINEAR = "writeLinear",
 }
 
 export const enum Lib {

@@ -1,7 +1,9 @@
 /**
  * Exact faults in compiled code: the state a fault leaves (registers, EFLAGS as
  * pushed by the exception, EIP of the faulting instruction, CR2, instruction
- * count) is the interpreter's.
+ * count) is the interpreter's. A memory access off the fast path leaves the
+ * region before its instruction and the interpreter raises the fault; a fault
+ * in a generic helper unwinds through the region with the state synced.
  */
 import { describe as suite, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
@@ -22,7 +24,8 @@ suite("faults inside compiled code", () => {
     const c = r.jit.cpu;
     expect(c.cr2).toBe(0x50010);
     expect(c.eip).toBe(HANDLER + 1);
-    expect(r.engine.stats.faults).toBe(1);
+    // The iterations before the faulting one ran compiled.
+    expect(r.engine.stats.compiledInstructions).toBeGreaterThan(5);
   });
 
   it("a divide error raised by the generic helper", () => {
@@ -59,6 +62,6 @@ suite("faults inside compiled code", () => {
     expect(describe(r.differences)).toBe("");
     expect(r.jit.cpu.readPhys32(0x10f00)).toBe(8);
     expect(r.jit.cpu.eip).toBe(0x1000 + code.length);
-    expect(r.engine.stats.faults).toBeGreaterThan(0);
+    expect(r.engine.stats.compiledInstructions).toBeGreaterThan(100);
   });
 });

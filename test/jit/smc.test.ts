@@ -120,8 +120,8 @@ suite("self-modifying code", () => {
       const s = r.engine.stats;
       expect(s.invalidations.codeWrite + s.invalidations.pendingCodeWrite).toBe(0);
       expect(s.compiledInstructions).toBeGreaterThan(10_000);
-      // The loop's 8000 stores stayed on the inline path (the first accesses miss the TLB).
-      expect(s.slowPathCalls).toBeLessThan(20);
+      // The loop's 8000 stores stayed on the inline path: an access off it leaves for the interpreter.
+      expect(s.interpretedInstructions).toBeLessThan(100);
     }
   });
 });
