@@ -141,6 +141,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           return;
       }
     });
+    x.endBlock();
     const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
     if (b.taken) succs.push({ s: b.taken, cond });
     if (b.next) succs.push({ s: b.next });

@@ -83,6 +83,12 @@ export class Ctx {
   dirty = 0;
   flagsDirty = false;
   producer: Producer | null = null;
+  /**
+   * The mask, op and size locals do not yet hold the producer's constants: they
+   * are set only where something reads the locals (an exit, a helper, the end
+   * of the block), so a run of ALU instructions sets three locals each, not six.
+   */
+  private recordPending = false;
   /** Arithmetic flags some later reader may need after the current instruction (block-local liveness). */
   liveAfter = ARITH;
   /** Some memory access in the region may leave before its instruction. */
@@ -126,6 +132,7 @@ export class Ctx {
     this.dirty = this.writeBack;
     this.flagsDirty = this.regionFlags;
     this.producer = null;
+    this.recordPending = false;
   }
 
   beginInsn(index: number, eip: number, nextEip: number, liveAfter: number): void {
@@ -200,7 +207,8 @@ export class Ctx {
   /** Stores that make memory hold the state as the interpreter would have it before this instruction. */
   sync(): Stmt[] {
     const m = this.m;
-    const out: Stmt[] = [];
+    const out: Stmt[] = this.recordConstants();
+    this.recordPending = false;
     for (let r = 0; r < 8; r++) if (this.dirty & (1 << r)) out.push(m.storeAt(REG(r), m.get(this.regs[r])));
     if (this.flagsDirty) this.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
     out.push(m.storeAt(L.EIP, m.c(this.eip)));
@@ -267,7 +275,22 @@ export class Ctx {
   /** Leave the region with EIP `eip` and `retired` instructions retired in it, returning `status` to the dispatcher. */
   exit(eip: I32, retired: I32, status: RegionStatus): Stmt {
     const m = this.m;
-    return m.block(null, [m.set(this.xe, eip), m.set(this.xn, retired), m.set(this.xs, m.c(status)), m.br(EXIT_LABEL)]);
+    return m.block(null, [...this.recordConstants(), m.set(this.xe, eip), m.set(this.xn, retired), m.set(this.xs, m.c(status)), m.br(EXIT_LABEL)]);
+  }
+
+  /** The sets that bring the mask, op and size locals up to date with the producer. */
+  private recordConstants(): Stmt[] {
+    const p = this.producer;
+    if (!this.recordPending || !p) return [];
+    const m = this.m;
+    const [fMask, fOp, , , , fSize] = this.flagLocals;
+    return [m.set(fMask, m.c(p.mask)), m.set(fOp, m.c(p.op)), m.set(fSize, m.c(p.size))];
+  }
+
+  /** At the end of a block: the successors know nothing of this block's producer. */
+  endBlock(): void {
+    this.emit(...this.recordConstants());
+    this.recordPending = false;
   }
 
   // ---- flags -------------------------------------------------------------
@@ -288,10 +311,11 @@ export class Ctx {
         this.setEflags(m.or(m.and(this.eflags(), m.c(~bit)), m.shl(this.flagBit(bit), m.c(ctz(bit)))));
       }
     }
-    const [fMask, fOp, fA, fB, fR, fSize] = this.flagLocals;
-    this.emit(m.set(fA, a), m.set(fB, b), m.set(fR, res), m.set(fMask, m.c(mask)), m.set(fOp, m.c(op)), m.set(fSize, m.c(size)));
+    const [, , fA, fB, fR] = this.flagLocals;
+    this.emit(m.set(fA, a), m.set(fB, b), m.set(fR, res));
     this.flagsDirty = true;
     this.producer = { op, size, mask, carryIn };
+    this.recordPending = true;
   }
 
   /** The stored EFLAGS word (its lazy bits are stale), held in a local. */
@@ -310,10 +334,11 @@ export class Ctx {
    */
   dropFlags(bits: number): void {
     const m = this.m;
-    const fMask = this.flagLocals[0];
-    this.emit(m.set(fMask, m.and(m.get(fMask), m.c(~bits))));
     this.flagsDirty = true;
     if (this.producer) this.producer = { ...this.producer, mask: this.producer.mask & ~bits };
+    if (this.recordPending) return;
+    const fMask = this.flagLocals[0];
+    this.emit(m.set(fMask, m.and(m.get(fMask), m.c(~bits))));
   }
 
   /**
