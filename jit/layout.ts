@@ -14,6 +14,8 @@
  *   JIT_LAST       i32   table index and entry of the region the dispatcher ran last
  *   JIT_CHAIN      i32   regions the dispatcher may still run before it returns
  *   JIT_RUNS       f64   region functions the dispatcher has called (a statistic)
+ *   JIT_CLEAN      i32   instructions of completed blocks without translation-time
+ *                        checks, when profiling (a statistic; the engine drains it)
  *   DISPATCH_HASH  16-byte entries (eip, context, physical address, table index |
  *                        entry << 24), direct-mapped by `dispatchHash`; a copy of
  *                        part of the code cache, refilled by the engine on a miss
@@ -30,6 +32,7 @@ export const JIT_A20 = JIT_BASE + 12;
 export const JIT_LAST = JIT_BASE + 16;
 export const JIT_CHAIN = JIT_BASE + 20;
 export const JIT_RUNS = JIT_BASE + 24;
+export const JIT_CLEAN = JIT_BASE + 32;
 export const STATUS_EXIT = 1;
 
 export const DISPATCH_HASH = JIT_BASE + 0x10000;

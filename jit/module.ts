@@ -34,6 +34,7 @@ export class ModuleBuilder implements ModuleServices {
   constructor(
     readonly ramBytes: number,
     chunkShift: number,
+    readonly profile = false,
   ) {
     this.m.importMemory();
     for (const [name, params, result] of IMPORTS) this.m.importFunction(name, params, result);

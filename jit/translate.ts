@@ -121,6 +121,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
             cond = x.hold(e.condition(x, i));
           } else if (ri.flow === Flow.DYNAMIC && e.target) {
             const t = x.hold(e.target(x, i));
+            x.countClean();
             x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
             return;
           } else {
@@ -141,6 +142,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           return;
       }
     });
+    x.countClean();
     x.endBlock();
     const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
     if (b.taken) succs.push({ s: b.taken, cond });

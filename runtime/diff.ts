@@ -20,7 +20,7 @@ import { disassembleOne } from "../src/disasm/disasm.js";
 import type { Region } from "../jit/region.js";
 import { type Engine, InterpreterEngine } from "./engine.js";
 import { bootImage, type BootOptions } from "./image.js";
-import { Dispatch, JitEngine, type JitOptions } from "./jit.js";
+import { Dispatch, JitEngine, type JitOptions, UNLIMITED_CHAIN } from "./jit.js";
 import { createMachine, type Machine } from "./machine.js";
 
 export interface Difference {
@@ -160,6 +160,8 @@ export interface DiffOptions {
   memMiB?: number;
   boot?: BootOptions;
   maxInstructions?: number;
+  /** Run both machines on their own to this count first (the JIT chaining freely), then compare and go on in lockstep. */
+  from?: number;
   /** Compare RAM at every n-th region exit (registers are compared at every one). */
   ramEvery?: number;
   jit?: JitOptions;
@@ -238,6 +240,16 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
     lastGoodRam,
     ramFailed,
   });
+  if (opts.from !== undefined) {
+    jit.chain = UNLIMITED_CHAIN;
+    const stopB = jitRunner.advance(Math.min(opts.from, limit));
+    jit.chain = 1;
+    const stopA = interp.advance(b.cpu.icount);
+    const diffs = [...compareCpus(a.cpu, b.cpu, true)];
+    if (stopA !== stopB) diffs.push({ field: "run ended", interp: String(stopA), jit: String(stopB) });
+    if (diffs.length > 0) return finish(stopB ?? "limit", diffs, false);
+    if (stopB !== "limit") return finish(stopB ?? "limit", [], false);
+  }
   for (;;) {
     const faults = jit.stats.faults;
     const stopB = jitRunner.advance(limit, () => jit.lastDispatch === Dispatch.COMPILED);

@@ -24,7 +24,7 @@ import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/interp/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/module.js";
 import { discoverRegion } from "../jit/region.js";
@@ -38,7 +38,7 @@ export interface JitOptions {
   hotThreshold?: number;
   /** Regions per module (default 64). */
   batchSize?: number;
-  /** Instructions a partial batch may wait before it is compiled anyway (default 20000). */
+  /** Instructions a partial batch may wait before it is compiled anyway (default 200000). */
   batchDelay?: number;
   /** "sync" (default): create and install modules at once; "async": WebAssembly.compile while interpreting. */
   compile?: "async" | "sync";
@@ -48,6 +48,8 @@ export interface JitOptions {
   tableSize?: number;
   /** Translated guest instructions the code cache holds at once (default 1 << 20). */
   maxInstructions?: number;
+  /** Count the instructions that ran in blocks without translation-time checks (a statistic; costs a little speed). */
+  profile?: boolean;
 }
 
 const EFLAGS_I = L.EFLAGS >> 2;
@@ -66,13 +68,14 @@ const CONTEXT_I = JIT_CONTEXT >> 2;
 const A20_I = JIT_A20 >> 2;
 const LAST_I = JIT_LAST >> 2;
 const CHAIN_I = JIT_CHAIN >> 2;
+const CLEAN_I = JIT_CLEAN >> 2;
 /**
  * Instructions one dispatcher run may retire. V8 has no on-stack replacement for
  * Wasm: a loop that never returns stays in baseline (Liftoff) code. Returning
  * now and then lets dynamic tiering install the optimized code for the next call.
  */
 const MAX_BUDGET = 1 << 18;
-const UNLIMITED_CHAIN = 0x7fffffff;
+export const UNLIMITED_CHAIN = 0x7fffffff;
 
 /** What one dispatch did (the lockstep comparison stops after each). */
 export const enum Dispatch {
@@ -89,8 +92,10 @@ export class JitEngine implements Engine {
   private readonly batchSize: number;
   private readonly batchDelay: number;
   private readonly syncCompile: boolean;
-  private readonly chain: number;
+  /** Regions the dispatcher may chain before returning (JitOptions.chain). */
+  chain: number;
   private readonly runDispatcher: () => number;
+  private readonly profile: boolean;
   private queue: Slot[] = [];
   private queuedAt = 0;
   private inFlight = 0;
@@ -109,9 +114,10 @@ export class JitEngine implements Engine {
   ) {
     this.hotThreshold = opts.hotThreshold ?? 50;
     this.batchSize = opts.batchSize ?? 64;
-    this.batchDelay = opts.batchDelay ?? 20_000;
+    this.batchDelay = opts.batchDelay ?? 200_000;
     this.syncCompile = (opts.compile ?? "sync") === "sync";
     this.chain = opts.chain ?? UNLIMITED_CHAIN;
+    this.profile = opts.profile ?? false;
     const tableSize = opts.tableSize ?? 32768;
     const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(tableSize)), { env: { memory: cpu.memory } });
     this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
@@ -134,8 +140,10 @@ export class JitEngine implements Engine {
     const i = c.i32;
     this.rethrowCompileError();
     if (c.icount >= target || c.shutdown || i[HALTED_I] !== 0) return;
+    const t0 = performance.now();
     do this.lastDispatch = this.dispatch(target);
     while (c.icount < target && !c.shutdown && i[HALTED_I] === 0 && !shouldStop());
+    this.stats.runMs += performance.now() - t0;
   }
 
   /** One dispatch: compiled regions run by the dispatcher, or one interpreted instruction. */
@@ -225,6 +233,10 @@ export class JitEngine implements Engine {
     this.stats.dispatches++;
     this.stats.regionRuns = c.f64[JIT_RUNS >> 3];
     this.stats.compiledInstructions += c.icount - before;
+    if (this.profile) {
+      this.stats.cleanInstructions += i[CLEAN_I];
+      i[CLEAN_I] = 0;
+    }
     this.atBlockStart = true;
     if (faulted) {
       this.stats.faults++;
@@ -266,7 +278,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeMap.chunkShift);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeMap.chunkShift, this.profile);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;

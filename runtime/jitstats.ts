@@ -33,10 +33,33 @@ export class JitStats {
   /** Instructions retired by compiled code, and by the interpreter while the JIT engine ran. */
   compiledInstructions = 0;
   interpretedInstructions = 0;
+  /** Instructions of completed compiled blocks with no translation-time check at all (JitOptions.profile). */
+  cleanInstructions = 0;
+  /** Milliseconds the engine ran (its runUntil calls), for the share of translation. */
+  runMs = 0;
+
+  get executedInstructions(): number {
+    return this.compiledInstructions + this.interpretedInstructions;
+  }
+
+  /** Share of executed instructions in blocks without checks (meaningful with JitOptions.profile). */
+  get cleanShare(): number {
+    return this.executedInstructions === 0 ? 0 : this.cleanInstructions / this.executedInstructions;
+  }
+
+  /** Generic-helper calls per thousand executed instructions. */
+  get helpersPerThousand(): number {
+    return this.executedInstructions === 0 ? 0 : (1000 * this.helperCalls) / this.executedInstructions;
+  }
+
+  /** Share of the engine's run time spent translating. */
+  get translateShare(): number {
+    return this.runMs === 0 ? 0 : this.translateMs / this.runMs;
+  }
 
   /** Share of all executed instructions that ran as inline compiled code. */
   get inlineShare(): number {
-    const total = this.compiledInstructions + this.interpretedInstructions;
+    const total = this.executedInstructions;
     return total === 0 ? 0 : (this.compiledInstructions - this.helperCalls) / total;
   }
 
@@ -68,6 +91,11 @@ export class JitStats {
       compiledInstructions: this.compiledInstructions,
       interpretedInstructions: this.interpretedInstructions,
       inlineShare: this.inlineShare,
+      cleanInstructions: this.cleanInstructions,
+      cleanShare: this.cleanShare,
+      helpersPerThousand: this.helpersPerThousand,
+      runMs: this.runMs,
+      translateShare: this.translateShare,
     };
   }
 }

@@ -14,7 +14,7 @@ import type { Insn } from "../../src/decode/insn.js";
 import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
 import * as L from "../../src/cpu/layout.js";
 import type { OpRow } from "../../src/isa/row.js";
-import { RegionStatus } from "../layout.js";
+import { JIT_CLEAN, RegionStatus } from "../layout.js";
 import type { Mode } from "../modekey.js";
 import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm/module.js";
 import { Import, Lib } from "./names.js";
@@ -33,6 +33,8 @@ export interface ModuleServices {
   /** Register an instruction for the generic helper; returns its id in the module's table. */
   helperId(i: Insn): number;
   readonly ramBytes: number;
+  /** Count the instructions of completed check-free blocks in JIT_CLEAN (a statistic). */
+  readonly profile: boolean;
 }
 
 /** Function-local allocation of Wasm locals (index 0 is the entry-point parameter). */
@@ -93,6 +95,8 @@ export class Ctx {
   liveAfter = ARITH;
   /** Some memory access in the region may leave before its instruction. */
   slowExits = false;
+  /** The current block has a translation-time check: a helper, a raise or a run-time privilege or limit test. */
+  checked = false;
 
   constructor(
     readonly m: WasmModule,
@@ -133,6 +137,7 @@ export class Ctx {
     this.flagsDirty = this.regionFlags;
     this.producer = null;
     this.recordPending = false;
+    this.checked = false;
   }
 
   beginInsn(index: number, eip: number, nextEip: number, liveAfter: number): void {
@@ -244,6 +249,7 @@ export class Ctx {
   helper(i: Insn, row: OpRow, exits: boolean): void {
     const m = this.m;
     const id = this.services.helperId(i);
+    this.checked = true;
     this.emit(...this.sync());
     const call = m.callI32(Import.EXEC, [m.c(id)]);
     this.emit(exits ? m.drop(call) : m.set(this.pending, call));
@@ -267,6 +273,7 @@ export class Ctx {
 
   private raiseCode(vector: number, code: number): Stmt {
     const m = this.m;
+    this.checked = true;
     return m.block(null, [...this.sync(), m.call(Import.RAISE, [m.c(vector), m.c(code)]), m.unreachable()]);
   }
 
@@ -285,6 +292,13 @@ export class Ctx {
     const m = this.m;
     const [fMask, fOp, , , , fSize] = this.flagLocals;
     return [m.set(fMask, m.c(p.mask)), m.set(fOp, m.c(p.op)), m.set(fSize, m.c(p.size))];
+  }
+
+  /** When profiling, a block that completes without checks adds its length to JIT_CLEAN. */
+  countClean(): void {
+    if (!this.services.profile || this.checked) return;
+    const m = this.m;
+    this.emit(m.storeAt(JIT_CLEAN, m.add(m.loadAt(JIT_CLEAN), m.c(this.blockLen))));
   }
 
   /** At the end of a block: the successors know nothing of this block's producer. */

@@ -10,8 +10,10 @@ const SPECS = {
   append: { value: true },
   initrd: { value: true },
   "max-instructions": { value: true },
+  from: { value: true },
   "ram-every": { value: true },
   hot: { value: true },
+  "batch-delay": { value: true },
   stats: { value: false },
 } as const;
 
@@ -23,18 +25,19 @@ export const diff: Command = {
   async run(args) {
     const p = parseArgs(args, SPECS, 1);
     const path = p.positional[0];
-    if (path === undefined) throw new UsageError("diff: missing IMAGE (usage: jit386 diff IMAGE [--mem MiB] [--max-instructions N])");
+    if (path === undefined) throw new UsageError("diff: missing IMAGE (usage: jit386 diff IMAGE [--mem MiB] [--max-instructions N] [--from N])");
     const image = readImage(path);
     const initrdPath = p.options.get("initrd");
     const r = runDiff(image, path, {
       memMiB: intOption(p, "mem", 2, 3072) ?? 64,
       maxInstructions: intOption(p, "max-instructions", 1, Number.MAX_SAFE_INTEGER),
+      from: intOption(p, "from", 0, Number.MAX_SAFE_INTEGER),
       ramEvery: intOption(p, "ram-every", 1, 1 << 30),
       boot: {
         cmdline: p.options.get("append"),
         initrd: initrdPath !== undefined ? readImage(initrdPath, "initrd") : undefined,
       },
-      jit: { hotThreshold: intOption(p, "hot", 1, 1 << 20) },
+      jit: { hotThreshold: intOption(p, "hot", 1, 1 << 20), batchDelay: intOption(p, "batch-delay", 0, 1 << 30) },
     });
     const out = process.stdout;
     if (p.options.has("stats")) out.write(`${JSON.stringify(r.stats, null, 2)}\n`);

@@ -128,6 +128,8 @@ export const run: Command = {
       reboot: p.options.has("reboot"),
       startTime: clockMode === "realtime" ? new Date() : undefined,
       realtime: clockMode === "realtime",
+      // With --stats, the JIT also counts the instructions run in blocks without checks.
+      jit: { profile: p.options.has("stats") },
     });
     bootImage(m, path, image, { cmdline: p.options.get("append"), initrd });
 
