@@ -99,6 +99,8 @@ export class Interpreter {
     this.codeLinear = la >>> 12;
     this.codeEpoch = c.tlbEpoch;
     this.codeCpl = i[CPL_I];
+    // Until an instruction of this page is cached, the fast path must not use the previous page's.
+    this.codePage = undefined;
     const cached = this.decodeCache.lookup(pa, code32);
     if (cached) {
       this.codePage = this.decodeCache.page(pa >>> 12);

@@ -33,4 +33,24 @@ describe("decode cache and writes to the code's page", () => {
     expect(m.cpu.reg32(Reg.ECX)).toBe(1);
     expect(m.interp.decodeCache.invalidations).toBe(1);
   });
+
+  it("an instruction crossing into a new page does not leave the previous page's instructions in the fast path", () => {
+    const m = protectedMachine();
+    // "inc ecx" at offset 0x10 of one page, run first: the fetch fast path holds that page.
+    load(m, CODE + 0x10, [0x41]);
+    // "jmp rel32" crossing from the next page into the one after (so not cached), back to offset 0x10
+    // of its own page, where "inc edx" is: the stale fast path would run the first page's "inc ecx".
+    const jmp = CODE + 0x2000 - 3;
+    const rel = CODE + 0x1010 - (jmp + 5);
+    load(m, jmp, [0xe9, rel & 0xff, (rel >> 8) & 0xff, (rel >> 16) & 0xff, (rel >>> 24) & 0xff]);
+    load(m, CODE + 0x1010, [0x42]);
+    m.cpu.setReg32(Reg.ECX, 0);
+    m.cpu.setReg32(Reg.EDX, 0);
+    m.cpu.eip = CODE + 0x10;
+    run(m, 1);
+    m.cpu.eip = jmp;
+    run(m, 2);
+    expect(m.cpu.reg32(Reg.ECX)).toBe(1);
+    expect(m.cpu.reg32(Reg.EDX)).toBe(1);
+  });
 });
