@@ -5,20 +5,17 @@
  * the whole CPU state is compared: registers, EFLAGS, segment caches, system
  * registers, counters, x87 and MSR state, and guest RAM page by page.
  *
- * Both machines are driven by `Runner`, which follows Machine's own run loop
- * (virtual-time devices, PIC interrupts, HLT skipping to the next deadline)
- * over an Engine, so devices and interrupts happen at the same instruction
- * counts on both sides. The JIT compiles synchronously here, which makes its
- * run, region boundaries included, reproducible: a RAM difference found by a
- * periodic check is narrowed down by replaying with a check at every exit.
+ * Both machines run Machine's own run loop (Machine.advance: virtual-time
+ * devices, PIC interrupts, HLT skipping to the next deadline), so devices and
+ * interrupts happen at the same instruction counts on both sides and as in an
+ * ordinary run. The JIT compiles synchronously, which makes its run, region
+ * boundaries included, reproducible: a RAM difference found by a periodic
+ * check is narrowed down by replaying with a check at every exit.
  */
 import type { Cpu } from "../src/cpu/cpu.js";
-import { IF } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
-import { ExitPort } from "../src/devices/exitport.js";
 import { disassembleOne } from "../src/disasm/disasm.js";
 import type { Region } from "../jit/region.js";
-import { type Engine, InterpreterEngine } from "./engine.js";
 import { bootImage, type BootOptions } from "./image.js";
 import { Dispatch, JitEngine, type JitOptions, UNLIMITED_CHAIN } from "./jit.js";
 import { createMachine, type Machine } from "./machine.js";
@@ -97,64 +94,8 @@ export function compareCpus(a: Cpu, b: Cpu, ram: boolean): Difference[] {
   return out;
 }
 
-export type RunnerStop = "exit" | "halt" | "shutdown" | "limit";
-
-/**
- * A machine driven through an engine the way Machine's run loop drives its
- * interpreter: devices due run first, a pending interrupt is taken when the CPU
- * is interruptible, HLT skips to the next device deadline, and the engine runs
- * to the next deadline or until an interrupt becomes deliverable.
- */
-export class Runner {
-  exitStatus: number | undefined;
-
-  constructor(
-    readonly machine: Machine,
-    readonly engine: Engine,
-  ) {
-    machine.ports.register(0xf4, 1, new ExitPort((status) => (this.exitStatus = status)));
-  }
-
-  /** Why the run is over, if it is (exit port, triple fault, HLT that nothing can end). */
-  stopped(): RunnerStop | undefined {
-    const m = this.machine;
-    if (this.exitStatus !== undefined) return "exit";
-    if (m.cpu.shutdown) return "shutdown";
-    if (m.interpreter.halted && (!(m.cpu.eflagsRaw & IF) || m.clock.deadline() === Infinity)) return "halt";
-    return undefined;
-  }
-
-  /**
-   * Run until the count reaches `until` ("limit"), the run is over, or `pause()`
-   * says so after the engine returns (undefined).
-   */
-  advance(until: number, pause: () => boolean = () => false): RunnerStop | undefined {
-    const m = this.machine;
-    const c = m.cpu;
-    const it = m.interpreter;
-    const clock = m.clock;
-    const pic = m.pic;
-    const stop = () => (pic.interruptPending && (c.eflagsRaw & IF) !== 0) || this.exitStatus !== undefined || pause();
-    while (c.icount < until) {
-      if (this.exitStatus !== undefined || c.shutdown) return this.stopped();
-      clock.runDue();
-      if (pic.interruptPending && it.interruptible) {
-        it.interrupt(pic.acknowledge());
-        continue;
-      }
-      if (it.halted) {
-        const deadline = clock.deadline();
-        if (!(c.eflagsRaw & IF) || deadline === Infinity) return "halt";
-        clock.skipTo(deadline);
-        continue;
-      }
-      const target = Math.min(until, c.icount + Math.max(1, clock.deadline() - clock.now()));
-      this.engine.runUntil(target, stop);
-      if (pause()) return this.stopped();
-    }
-    return this.stopped() ?? "limit";
-  }
-}
+/** How a run ended: the guest's stop reason, or the instruction limit. */
+export type RunStop = "exit" | "halt" | "shutdown" | "reset" | "stopped" | "limit";
 
 export interface DiffOptions {
   memMiB?: number;
@@ -169,7 +110,7 @@ export interface DiffOptions {
 
 export interface DiffResult {
   agree: boolean;
-  stop: RunnerStop;
+  stop: RunStop;
   exitStatus?: number;
   instructions: number;
   /** Region exits compared. */
@@ -207,30 +148,35 @@ interface Pass {
 }
 
 function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: number, ramEvery: number): Pass {
-  const make = () => {
-    const m = createMachine({ memMiB: opts.memMiB ?? 64 });
+  const make = (engine: "interp" | "jit", jit?: JitOptions) => {
+    const m = createMachine({ memMiB: opts.memMiB ?? 64, engine, jit });
     bootImage(m, path, image, opts.boot);
     return m;
   };
-  const a = make();
-  const b = make();
-  const interp = new Runner(a, new InterpreterEngine(a.interpreter));
-  const jit = new JitEngine(b.cpu, b.interpreter, {
+  const a = make("interp");
+  const b = make("jit", {
     ...opts.jit,
     compile: "sync",
-    chain: 1,
+    chain: opts.jit?.chain ?? 1,
     hotThreshold: opts.jit?.hotThreshold ?? 2,
     batchDelay: opts.jit?.batchDelay ?? 1000,
   });
-  const jitRunner = new Runner(b, jit);
+  const jit = b.engine as JitEngine;
   const limit = opts.maxInstructions ?? Infinity;
+  const never = () => false;
+  /** Run `m` to `until` (or until `pause`); its stop reason, undefined when it may go on. */
+  const advance = (m: Machine, until: number, pause: () => boolean): RunStop | undefined => {
+    const r = m.advance(until, 0, pause);
+    if (r) return r.reason;
+    return m.cpu.icount >= limit ? "limit" : undefined;
+  };
   let exits = 0;
   let lastGoodRam = -1;
-  const finish = (stop: RunnerStop, differences: Difference[], ramFailed: boolean): Pass => ({
+  const finish = (stop: RunStop, differences: Difference[], ramFailed: boolean): Pass => ({
     result: {
       agree: differences.length === 0,
       stop,
-      exitStatus: jitRunner.exitStatus,
+      exitStatus: b.exitStatus,
       instructions: b.cpu.icount,
       exits,
       differences,
@@ -241,30 +187,35 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
     ramFailed,
   });
   if (opts.from !== undefined) {
+    const lockstepChain = jit.chain;
     jit.chain = UNLIMITED_CHAIN;
-    const stopB = jitRunner.advance(Math.min(opts.from, limit));
-    jit.chain = 1;
-    const stopA = interp.advance(b.cpu.icount);
+    const stopB = advance(b, Math.min(opts.from, limit), never);
+    jit.chain = lockstepChain;
+    let stopA = advance(a, b.cpu.icount, never);
+    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.icount + 1, never);
     const diffs = [...compareCpus(a.cpu, b.cpu, true)];
     if (stopA !== stopB) diffs.push({ field: "run ended", interp: String(stopA), jit: String(stopB) });
     if (diffs.length > 0) return finish(stopB ?? "limit", diffs, false);
-    if (stopB !== "limit") return finish(stopB ?? "limit", [], false);
+    if (stopB !== undefined) return finish(stopB, [], false);
   }
   for (;;) {
     const faults = jit.stats.faults;
-    const stopB = jitRunner.advance(limit, () => jit.lastDispatch === Dispatch.COMPILED);
-    let stopA = interp.advance(b.cpu.icount);
-    // A faulting instruction does not retire: when compiled code ended in a fault, the
+    const stopB = advance(b, limit, () => jit.lastDispatch === Dispatch.COMPILED);
+    let stopA = advance(a, b.cpu.icount, never);
+    // A faulting instruction does not retire: when a helper in compiled code raised a fault, the
     // interpreter stands before that instruction at the same count. Its next step faults too.
-    if (jit.stats.faults > faults && stopA === "limit") {
+    if (jit.stats.faults > faults && stopA === undefined) {
       a.interpreter.step();
-      stopA = interp.stopped() ?? "limit";
+      stopA = a.cpu.icount >= limit ? "limit" : undefined;
     }
+    // The interpreter reached the count with the stopping instruction retired (a HLT): one more
+    // turn of its loop sees that it has stopped, without running anything else if it has.
+    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.icount + 1, never);
     const checkRam = stopB !== undefined || (exits >= ramFrom && (exits - ramFrom) % ramEvery === 0);
     const diffs = compareCpus(a.cpu, b.cpu, false);
     const ramDiffs = checkRam ? compareRam(a.cpu, b.cpu) : [];
     if (stopB !== undefined && stopA !== stopB) diffs.push({ field: "run ended", interp: String(stopA), jit: stopB });
-    if (interp.exitStatus !== jitRunner.exitStatus) diffs.push({ field: "exit status", interp: String(interp.exitStatus), jit: String(jitRunner.exitStatus) });
+    if (a.exitStatus !== b.exitStatus) diffs.push({ field: "exit status", interp: String(a.exitStatus), jit: String(b.exitStatus) });
     if (diffs.length > 0 || ramDiffs.length > 0) return finish(stopB ?? "limit", [...diffs, ...ramDiffs], diffs.length === 0);
     if (checkRam) lastGoodRam = exits;
     if (stopB !== undefined) return finish(stopB, [], false);

@@ -77,6 +77,7 @@ const SLICE = 1 << 20;
 /** In real time, device deadlines are in wall-clock slots: look at the clock this often. */
 const REALTIME_QUANTUM = 20_000;
 const RTC_DEFAULT_START = new Date(Date.UTC(2026, 0, 1));
+const NEVER = (): boolean => false;
 
 export class Machine {
   readonly cpu: Cpu;
@@ -93,7 +94,7 @@ export class Machine {
   readonly com1: Uart16550;
   readonly com2: Uart16550;
   private readonly listeners: Listeners = { serial: [], debugcon: [], post: [], reset: [], halt: [] };
-  private exitStatus: number | undefined;
+  private exitValue: number | undefined;
   private stopRequested = false;
   private resetRequested = false;
   /** Re-runs the loader after a reset when rebooting (set by the boot code). */
@@ -153,7 +154,7 @@ export class Machine {
       0xf4,
       1,
       new ExitPort((status) => {
-        this.exitStatus = status;
+        this.exitValue = status;
         this.interpreter.attention = true;
       }),
     );
@@ -181,6 +182,11 @@ export class Machine {
   private requestReset(): void {
     this.resetRequested = true;
     this.interpreter.attention = true;
+  }
+
+  /** The status the guest wrote to the exit port, once it has. */
+  get exitStatus(): number | undefined {
+    return this.exitValue;
   }
 
   get instructionCount(): number {
@@ -232,11 +238,26 @@ export class Machine {
   /** Run at most SLICE instructions; a result when the run is over. */
   private slice(start: number, maxInstructions: number): RunResult | undefined {
     const c = this.cpu;
+    const limit = start + maxInstructions;
+    const r = this.advance(Math.min(c.icount + SLICE, limit), start, NEVER);
+    if (r) return r;
+    if (c.icount >= limit) return { reason: "limit", instructions: c.icount - start };
+    return undefined;
+  }
+
+  /**
+   * The run loop: due devices first, then a pending interrupt when the CPU is
+   * interruptible, HLT skipping to the next deadline, else the engine up to the
+   * next deadline (or until an interrupt becomes deliverable). Runs until the
+   * count reaches `until`, the guest stops (the result, counted from `start`),
+   * or `pause()` answers true after the engine returns. The lockstep comparison
+   * (runtime/diff.ts) drives both of its machines through this loop.
+   */
+  advance(until: number, start: number, pause: () => boolean): RunResult | undefined {
+    const c = this.cpu;
     const it = this.interpreter;
     const clock = this.clock;
-    const limit = start + maxInstructions;
-    const sliceEnd = Math.min(c.icount + SLICE, limit);
-    while (c.icount < sliceEnd) {
+    while (c.icount < until) {
       clock.runDue();
       // Acknowledge at the PIC only when the CPU takes the interrupt, or the request is lost.
       if (it.irqPending && it.interruptible) {
@@ -260,22 +281,20 @@ export class Machine {
       // Run to the next device deadline, stopping early if an interrupt becomes deliverable
       // or the guest asked for something the loop must handle.
       const ahead = Math.max(1, clock.deadline() - clock.now());
-      const target = Math.min(sliceEnd, c.icount + (clock.realtime ? Math.min(ahead, REALTIME_QUANTUM) : ahead));
-      if (this.jit) this.jit.runUntil(target, this.shouldStop);
+      const target = Math.min(until, c.icount + (clock.realtime ? Math.min(ahead, REALTIME_QUANTUM) : ahead));
+      if (this.jit) this.jit.runUntil(target, pause === NEVER ? this.shouldStop : () => this.shouldStop() || pause());
       else it.runUntil(target);
       const r = this.checkStop(start);
       if (r) return r;
+      if (pause()) return undefined;
     }
-    const r = this.checkStop(start);
-    if (r) return r;
-    if (c.icount >= limit) return { reason: "limit", instructions: c.icount - start };
-    return undefined;
+    return this.checkStop(start);
   }
 
   private checkStop(start: number): RunResult | undefined {
     const c = this.cpu;
     const instructions = c.icount - start;
-    if (this.exitStatus !== undefined) return { reason: "exit", exitStatus: this.exitStatus, instructions };
+    if (this.exitValue !== undefined) return { reason: "exit", exitStatus: this.exitValue, instructions };
     if (c.shutdown || this.resetRequested) {
       const cause = c.shutdown ? "triple-fault" : "guest";
       this.emit("reset", cause);
