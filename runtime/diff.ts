@@ -3,7 +3,8 @@
  * the same image; the JIT machine runs until compiled code returns to its
  * dispatcher, the interpreter machine runs to the same instruction count, and
  * the whole CPU state is compared: registers, EFLAGS, segment caches, system
- * registers, counters, x87 and MSR state, and guest RAM page by page.
+ * registers, counters, x87 and MSR state, guest RAM page by page, and what each
+ * has written to its serial port and debug console.
  *
  * Both machines run Machine's own run loop (Machine.advance: virtual-time
  * devices, PIC interrupts, HLT skipping to the next deadline), so devices and
@@ -147,6 +148,14 @@ interface Pass {
   ramFailed: boolean;
 }
 
+/** What a machine writes to its serial port and debug console, as text. */
+function watchOutput(m: Machine): { serial: string; debugcon: string } {
+  const out = { serial: "", debugcon: "" };
+  m.on("serial", (b) => (out.serial += String.fromCharCode(b)));
+  m.on("debugcon", (b) => (out.debugcon += String.fromCharCode(b)));
+  return out;
+}
+
 function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: number, ramEvery: number): Pass {
   const make = (engine: "interp" | "jit", jit?: JitOptions) => {
     const m = createMachine({ memMiB: opts.memMiB ?? 64, engine, jit });
@@ -154,6 +163,7 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
     return m;
   };
   const a = make("interp");
+  const outA = watchOutput(a);
   const b = make("jit", {
     ...opts.jit,
     compile: "sync",
@@ -161,6 +171,7 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
     hotThreshold: opts.jit?.hotThreshold ?? 2,
     batchDelay: opts.jit?.batchDelay ?? 1000,
   });
+  const outB = watchOutput(b);
   const jit = b.engine as JitEngine;
   const limit = opts.maxInstructions ?? Infinity;
   const never = () => false;
@@ -216,6 +227,9 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
     const ramDiffs = checkRam ? compareRam(a.cpu, b.cpu) : [];
     if (stopB !== undefined && stopA !== stopB) diffs.push({ field: "run ended", interp: String(stopA), jit: stopB });
     if (a.exitStatus !== b.exitStatus) diffs.push({ field: "exit status", interp: String(a.exitStatus), jit: String(b.exitStatus) });
+    for (const k of ["serial", "debugcon"] as const) {
+      if (outA[k] !== outB[k]) diffs.push({ field: `${k} output`, interp: JSON.stringify(outA[k].slice(-60)), jit: JSON.stringify(outB[k].slice(-60)) });
+    }
     if (diffs.length > 0 || ramDiffs.length > 0) return finish(stopB ?? "limit", [...diffs, ...ramDiffs], diffs.length === 0);
     if (checkRam) lastGoodRam = exits;
     if (stopB !== undefined) return finish(stopB, [], false);

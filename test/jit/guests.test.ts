@@ -1,4 +1,4 @@
-/** The project's guest programs agree under `jit386 diff`: every region exit compared, RAM included. */
+/** The project's guest programs agree under `jit386 diff`: every region exit compared, RAM and output included. */
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { runDiff } from "../../runtime/diff.js";

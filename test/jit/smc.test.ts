@@ -65,6 +65,48 @@ suite("self-modifying code", () => {
     }
   });
 
+  it("a store through a second virtual mapping of the code's frame", () => {
+    // page 0x1000: mov ecx,20 / xor ebx,ebx / .l: mov [0x41000+1],ecx / call 0x2000 / add ebx,eax
+    //              call 0x41000 / add ebx,eax / dec ecx / jnz .l / hlt
+    // page 0x2000, also mapped at 0x41000: mov eax,0 / ret
+    const main = [
+      0xb9, 0x14, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x89, 0x0d, 0x01, 0x10, 0x04, 0x00, 0xe8, 0xee, 0x0f, 0x00, 0x00, 0x01, 0xc3, 0xe8,
+      0xe7, 0xff, 0x03, 0x00, 0x01, 0xc3, 0x49, 0x75, 0xe9, 0xf4,
+    ];
+    const func = [0xb8, 0x00, 0x00, 0x00, 0x00, 0xc3];
+    const r = runBoth("paged", main, (w) => {
+      load(w, CODE + 0x1000, func);
+      const table = w.cpu.readPhys32(w.cpu.cr3) & ~0xfff;
+      w.cpu.writePhys32(table + 4 * 0x41, (CODE + 0x1000) | 7);
+    });
+    expect(describe(r.differences)).toBe("");
+    // Both mappings run the function as last patched: 2 * (1 + ... + 20).
+    expect(r.jit.cpu.reg32(Reg.EBX)).toBe(420);
+    expect(r.engine.stats.invalidations.codeWrite).toBeGreaterThan(0);
+  });
+
+  it("code copied over translated code by REP MOVSB, a loader's bulk copy", () => {
+    // mov edx,20 / xor ebx,ebx / .l: call 0x2000 / add ebx,eax / mov esi,0x3000 / test dl,1 / jz .even
+    // mov esi,0x3010 / .even: mov edi,0x2000 / mov ecx,6 / cld / rep movsb / dec edx / jnz .l / hlt
+    // 0x2000: mov eax,1 / ret; 0x3000: mov eax,2 / ret; 0x3010: mov eax,3 / ret
+    const main = [
+      0xba, 0x14, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xe8, 0xf4, 0x0f, 0x00, 0x00, 0x01, 0xc3, 0xbe, 0x00, 0x30, 0x00, 0x00, 0xf6, 0xc2,
+      0x01, 0x74, 0x05, 0xbe, 0x10, 0x30, 0x00, 0x00, 0xbf, 0x00, 0x20, 0x00, 0x00, 0xb9, 0x06, 0x00, 0x00, 0x00, 0xfc, 0xf3, 0xa4,
+      0x4a, 0x75, 0xda, 0xf4,
+    ];
+    const version = (v: number) => [0xb8, v, 0x00, 0x00, 0x00, 0xc3];
+    for (const mode of ["flat", "paged"] as const) {
+      const r = runBoth(mode, main, (w) => {
+        load(w, CODE + 0x1000, version(1));
+        load(w, CODE + 0x2000, version(2));
+        load(w, CODE + 0x2010, version(3));
+      });
+      expect(describe(r.differences)).toBe("");
+      expect(r.jit.cpu.reg32(Reg.EBX)).toBe(48);
+      expect(r.engine.stats.invalidations.codeWrite).toBeGreaterThan(0);
+    }
+  });
+
   it("a host write (a device or DMA copy) into translated code", () => {
     // mov ecx,1000 / .l: mov eax,1 / add ebx,eax / dec ecx / jnz .l / hlt; the host patches the immediate midway.
     const code = [0xb9, 0xe8, 0x03, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00, 0x00, 0x01, 0xc3, 0x49, 0x75, 0xf7, 0xf4];
