@@ -5,7 +5,9 @@
  * address size picks SI/DI/CX or ESI/EDI/ECX, and 16-bit indexes wrap at 64 KiB.
  * Each iteration does its memory and port accesses before it moves the index
  * registers, and a REP loop commits the count after every iteration, so a fault
- * leaves the registers describing exactly the iterations that completed.
+ * leaves the registers describing exactly the iterations that completed. REP
+ * MOVS STOS LODS CMPS SCAS take runs of iterations at once where stringbulk.ts
+ * shows that equivalent; port I/O always goes element by element.
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { ARITH, DF, LazyOp } from "../cpu/flags.js";
@@ -15,6 +17,7 @@ import type { Insn } from "../decode/insn.js";
 import type { OpRow } from "../isa/row.js";
 import { type Handler, sizeOf } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
+import { type Bulk, cmpsBulk, lodsBulk, movsBulk, scasBulk, stosBulk } from "./stringbulk.js";
 
 /** One iteration; `delta` is the signed element size by DF. */
 type Step = (c: Cpu, i: Insn, sz: number, delta: number) => void;
@@ -106,8 +109,10 @@ const outs: Step = (c, i, sz, delta) => {
  * CMPS/SCAS, while ZF matches REPE/REPNE). The interpreter retires the instruction
  * once; the loop adds the other iterations to the count. After c.repBudget extra
  * iterations the loop yields with EIP still on the instruction, which resumes it.
+ * Each element step may be followed by a bulk run of further iterations, never
+ * past the count, the budget or an iteration that ends the loop on ZF.
  */
-function repeated(row: OpRow, step: Step, testsZF: boolean): Handler {
+function repeated(row: OpRow, step: Step, bulk: Bulk | undefined, testsZF: boolean): Handler {
   const element = row.operands.find((o) => o[0] === "X" || o[0] === "Y");
   if (!element) throw new Error(`string row ${row.mnemonic} has no X/Y operand`);
   const size = sizeOf(element);
@@ -127,10 +132,15 @@ function repeated(row: OpRow, step: Step, testsZF: boolean): Handler {
     try {
       for (;;) {
         step(c, i, sz, delta);
-        count--;
+        let k = 1;
+        if (bulk !== undefined) {
+          const room = Math.min(count, c.repBudget + 1 - done) - 1;
+          if (room > 0 && !(testsZF && c.getZF() !== whileZF)) k += bulk(c, i, sz, delta, room);
+        }
+        count -= k;
         if (a32) c.i32[Reg.ECX] = count;
         else c.u16[Reg.ECX << 1] = count;
-        done++;
+        done += k;
         if (count === 0) break;
         if (testsZF && c.getZF() !== whileZF) break;
         if (done > c.repBudget) {
@@ -148,11 +158,11 @@ function repeated(row: OpRow, step: Step, testsZF: boolean): Handler {
 }
 
 export const handlers: Record<string, HandlerFactory> = {
-  movs: (row) => repeated(row, movs, false),
-  cmps: (row) => repeated(row, cmps, true),
-  stos: (row) => repeated(row, stos, false),
-  lods: (row) => repeated(row, lods, false),
-  scas: (row) => repeated(row, scas, true),
-  ins: (row) => repeated(row, ins, false),
-  outs: (row) => repeated(row, outs, false),
+  movs: (row) => repeated(row, movs, movsBulk, false),
+  cmps: (row) => repeated(row, cmps, cmpsBulk, true),
+  stos: (row) => repeated(row, stos, stosBulk, false),
+  lods: (row) => repeated(row, lods, lodsBulk, false),
+  scas: (row) => repeated(row, scas, scasBulk, true),
+  ins: (row) => repeated(row, ins, undefined, false),
+  outs: (row) => repeated(row, outs, undefined, false),
 };
