@@ -13,7 +13,7 @@ import { ARITH } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
 import { OpClass } from "../src/isa/row.js";
 import { Kind } from "./classify.js";
-import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices } from "./emit/context.js";
+import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer } from "./emit/context.js";
 import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
 import { Cfg } from "./wasm/cfg.js";
@@ -74,6 +74,42 @@ function flagLiveness(b: RegionBlock): number[] {
   return out;
 }
 
+function predecessors(region: Region): number[][] {
+  const preds: number[][] = region.blocks.map(() => []);
+  region.blocks.forEach((b, k) => {
+    for (const s of [b.taken, b.next]) if (s && "block" in s && !preds[s.block].includes(k)) preds[s.block].push(k);
+  });
+  return preds;
+}
+
+/** Blocks in reverse postorder from the entries (every block of a region is reachable from one). */
+function reversePostorder(region: Region): number[] {
+  const seen = new Set<number>();
+  const post: number[] = [];
+  const visit = (k: number) => {
+    seen.add(k);
+    const b = region.blocks[k];
+    for (const s of [b.next, b.taken]) if (s && "block" in s && !seen.has(s.block)) visit(s.block);
+    post.push(k);
+  };
+  for (const e of region.entries) if (!seen.has(e)) visit(e);
+  region.blocks.forEach((_, k) => {
+    if (!seen.has(k)) visit(k);
+  });
+  return post.reverse();
+}
+
+function sameProducer(a: Producer | null, b: Producer | null): boolean {
+  return a !== null && b !== null && a.op === b.op && a.size === b.size && a.mask === b.mask && a.carryIn === b.carryIn;
+}
+
+/** The producer all of `known` agree on, or null; `any` is false for a block nothing in the region reaches. */
+function meet(known: (Producer | null)[], any: boolean): Producer | null {
+  if (!any || known.length === 0) return null;
+  const first = known[0];
+  return known.every((p) => sameProducer(p, first)) ? first : null;
+}
+
 export function translateRegion(m: WasmModule, name: string, region: Region, services: ModuleServices): TranslationInfo {
   const mode = region.mode;
   let writeBack = 0;
@@ -97,77 +133,102 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   const x = new Ctx(m, mode, services, writeBack, flags, used | writeBack, flagUse, region.csLimit);
   const cfg = new Cfg(m);
 
-  const codes: Stmt[] = [];
-  const stubs: Stmt[] = [];
-  const edges: { from: number; to: number; cond?: I32 }[] = [];
-  region.blocks.forEach((b, bi) => {
-    const len = b.insns.length;
-    x.beginBlock(len);
-    x.emit(
-      m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n), RegionStatus.RETURN)),
-      m.set(x.n, m.add(m.get(x.n), m.c(len))),
-    );
-    const live = flagLiveness(b);
-    let cond: Local<"i32"> | undefined;
-    b.insns.forEach((ri, k) => {
-      const next = (ri.eip + ri.insn.len) | 0;
-      x.beginInsn(k, ri.eip, next, live[k]);
-      const i = ri.insn;
-      switch (ri.cls.kind) {
-        case Kind.INLINE: {
-          const e = ri.cls.emitter;
-          if (!e) throw new Error("jit: inline instruction without emitter");
-          if (ri.flow === Flow.COND && e.condition) {
-            cond = x.hold(e.condition(x, i));
-          } else if (ri.flow === Flow.DYNAMIC && e.target) {
-            const t = x.hold(e.target(x, i));
-            x.countClean();
-            x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
-            return;
-          } else {
-            e.emit?.(x, i);
+  // What each block's code assumes about the flag producer on entry: known when every
+  // predecessor in the region leaves it the same and the dispatcher cannot enter there. A loop
+  // header is first assumed to get its forward predecessors' producer; when a back edge brings
+  // another, the region is emitted again with that header assuming nothing.
+  const preds = predecessors(region);
+  const order = reversePostorder(region);
+  const isEntry = new Set(region.entries);
+  const pessimized = new Set<number>();
+  let codes: Stmt[] = [];
+  let stubs: Stmt[] = [];
+  let edges: { from: number; to: number; cond?: I32 }[] = [];
+  let entryProducer: (Producer | null)[] = [];
+  let exitProducer: (Producer | null)[] = [];
+  for (;;) {
+    codes = new Array<Stmt>(region.blocks.length);
+    stubs = [];
+    edges = [];
+    entryProducer = new Array<Producer | null>(region.blocks.length).fill(null);
+    exitProducer = new Array<Producer | null>(region.blocks.length).fill(null);
+    const emitted = new Set<number>();
+    for (const bi of order) {
+      const b = region.blocks[bi];
+      if (!isEntry.has(bi) && !pessimized.has(bi)) entryProducer[bi] = meet(preds[bi].filter((p) => emitted.has(p)).map((p) => exitProducer[p]), preds[bi].length > 0);
+      const len = b.insns.length;
+      x.beginBlock(len, entryProducer[bi]);
+      x.emit(
+        m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n), RegionStatus.RETURN)),
+        m.set(x.n, m.add(m.get(x.n), m.c(len))),
+      );
+      const live = flagLiveness(b);
+      let cond: Local<"i32"> | undefined;
+      b.insns.forEach((ri, k) => {
+        const next = (ri.eip + ri.insn.len) | 0;
+        x.beginInsn(k, ri.eip, next, live[k]);
+        const i = ri.insn;
+        switch (ri.cls.kind) {
+          case Kind.INLINE: {
+            const e = ri.cls.emitter;
+            if (!e) throw new Error("jit: inline instruction without emitter");
+            if (ri.flow === Flow.COND && e.condition) {
+              cond = x.hold(e.condition(x, i));
+            } else if (ri.flow === Flow.DYNAMIC && e.target) {
+              const t = x.hold(e.target(x, i));
+              x.countClean();
+              x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
+              return;
+            } else {
+              e.emit?.(x, i);
+            }
+            break;
           }
-          break;
+          case Kind.HELPER:
+            x.helper(i, ri.row, false);
+            break;
+          case Kind.HELPER_EXIT:
+            x.helper(i, ri.row, true);
+            // The count the handler left (a REP string adds its iterations), plus the instruction itself.
+            x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.icount0))), m.c(1)), RegionStatus.RETURN));
+            return;
+          case Kind.FAULT:
+            x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
+            return;
         }
-        case Kind.HELPER:
-          x.helper(i, ri.row, false);
-          break;
-        case Kind.HELPER_EXIT:
-          x.helper(i, ri.row, true);
-          // The count the handler left (a REP string adds its iterations), plus the instruction itself.
-          x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.icount0))), m.c(1)), RegionStatus.RETURN));
-          return;
-        case Kind.FAULT:
-          x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
-          return;
-      }
-    });
-    x.countClean();
-    x.endBlock();
-    const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
-    if (b.taken) succs.push({ s: b.taken, cond });
-    if (b.next) succs.push({ s: b.next });
-    if (succs.length === 2 && "block" in succs[0].s && "block" in succs[1].s && succs[0].s.block === succs[1].s.block) {
-      edges.push({ from: bi, to: succs[0].s.block });
-    } else if (succs.some((e) => "block" in e.s)) {
-      // Relooper evaluates edge conditions after the block's code: exits become stub blocks.
-      for (const e of succs) {
-        let to: number;
-        if ("block" in e.s) to = e.s.block;
-        else {
-          to = region.blocks.length + stubs.length;
-          stubs.push(x.exit(m.c(e.s.exit), m.get(x.n), RegionStatus.CHAIN));
+      });
+      x.countClean();
+      x.endBlock();
+      const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
+      if (b.taken) succs.push({ s: b.taken, cond });
+      if (b.next) succs.push({ s: b.next });
+      if (succs.length === 2 && "block" in succs[0].s && "block" in succs[1].s && succs[0].s.block === succs[1].s.block) {
+        edges.push({ from: bi, to: succs[0].s.block });
+      } else if (succs.some((e) => "block" in e.s)) {
+        // Relooper evaluates edge conditions after the block's code: exits become stub blocks.
+        for (const e of succs) {
+          let to: number;
+          if ("block" in e.s) to = e.s.block;
+          else {
+            to = region.blocks.length + stubs.length;
+            stubs.push(x.exit(m.c(e.s.exit), m.get(x.n), RegionStatus.CHAIN));
+          }
+          edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
         }
-        edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
+      } else {
+        for (const e of succs) {
+          const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n), RegionStatus.CHAIN);
+          x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
+        }
       }
-    } else {
-      for (const e of succs) {
-        const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n), RegionStatus.CHAIN);
-        x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
-      }
+      codes[bi] = m.block(null, x.code);
+      exitProducer[bi] = x.producer;
+      emitted.add(bi);
     }
-    codes.push(m.block(null, x.code));
-  });
+    const stale = order.find((bi) => entryProducer[bi] !== null && preds[bi].some((p) => !sameProducer(exitProducer[p], entryProducer[bi])));
+    if (stale === undefined) break;
+    pessimized.add(stale);
+  }
 
   const ids = [...codes, ...stubs].map((c) => cfg.block(c));
   for (const e of edges) cfg.branch(ids[e.from], ids[e.to], e.cond);

@@ -130,12 +130,13 @@ export class Ctx {
 
   // ---- per-block and per-instruction state ------------------------------
 
-  beginBlock(len: number): void {
+  /** Start a block whose predecessors all leave the flag record as `producer` describes (null: unknown). */
+  beginBlock(len: number, producer: Producer | null): void {
     this.code = [];
     this.blockLen = len;
     this.dirty = this.writeBack;
     this.flagsDirty = this.regionFlags;
-    this.producer = null;
+    this.producer = producer;
     this.recordPending = false;
     this.checked = false;
   }
