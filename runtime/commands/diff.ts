@@ -14,6 +14,7 @@ const SPECS = {
   "ram-every": { value: true },
   hot: { value: true },
   "batch-delay": { value: true },
+  chain: { value: true },
   stats: { value: false },
 } as const;
 
@@ -37,7 +38,7 @@ export const diff: Command = {
         cmdline: p.options.get("append"),
         initrd: initrdPath !== undefined ? readImage(initrdPath, "initrd") : undefined,
       },
-      jit: { hotThreshold: intOption(p, "hot", 1, 1 << 20), batchDelay: intOption(p, "batch-delay", 0, 1 << 30) },
+      jit: { hotThreshold: intOption(p, "hot", 1, 1 << 20), batchDelay: intOption(p, "batch-delay", 0, 1 << 30), chain: intOption(p, "chain", 1, 0x7fffffff) },
     });
     const out = process.stdout;
     if (p.options.has("stats")) out.write(`${JSON.stringify(r.stats, null, 2)}\n`);
