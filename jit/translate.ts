@@ -11,6 +11,7 @@
  */
 import { ARITH } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
+import { OPCODES } from "../src/isa/opcodes.js";
 import { OpClass } from "../src/isa/row.js";
 import { Kind } from "./classify.js";
 import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer } from "./emit/context.js";
@@ -27,6 +28,21 @@ export interface TranslationInfo {
   helper: number;
 }
 
+/** Per opcode-table row, the registers its operands and family touch besides ModRM, base and index. */
+const FIXED_REGS: readonly number[] = OPCODES.map((row) => {
+  let mask = 0;
+  for (const o of row.operands) {
+    if (o === "AL" || o === "AX" || o === "eAX") mask |= 1 << L.Reg.EAX;
+    else if (o === "CL") mask |= 1 << L.Reg.ECX;
+    else if (o === "DX") mask |= 1 << L.Reg.EDX;
+  }
+  const [family, name] = row.exec.split(".");
+  if (family === "stack" || name === "call" || name === "ret") mask |= (1 << L.Reg.ESP) | (1 << L.Reg.EBP);
+  if (name.startsWith("loop") || name === "jcxz") mask |= 1 << L.Reg.ECX;
+  if (name === "cbw" || name === "cwd") mask |= (1 << L.Reg.EAX) | (1 << L.Reg.EDX);
+  return mask;
+});
+
 /**
  * Registers an inline instruction may read or write, a superset: the ModRM and
  * opcode register fields (as full registers, and as the 8-bit register's
@@ -34,20 +50,10 @@ export interface TranslationInfo {
  */
 function touched(ri: RegionInsn): number {
   const i = ri.insn;
-  const both = (n: number) => (1 << n) | (1 << (n & 3));
-  let mask = both(i.reg);
-  if (i.mod === 3) mask |= both(i.rm);
+  let mask = (1 << i.reg) | (1 << (i.reg & 3)) | FIXED_REGS[ri.row.id];
+  if (i.mod === 3) mask |= (1 << i.rm) | (1 << (i.rm & 3));
   if (i.base >= 0) mask |= 1 << i.base;
   if (i.index >= 0) mask |= 1 << i.index;
-  for (const o of ri.row.operands) {
-    if (o === "AL" || o === "AX" || o === "eAX") mask |= 1 << L.Reg.EAX;
-    else if (o === "CL") mask |= 1 << L.Reg.ECX;
-    else if (o === "DX") mask |= 1 << L.Reg.EDX;
-  }
-  const [family, name] = ri.row.exec.split(".");
-  if (family === "stack" || name === "call" || name === "ret") mask |= (1 << L.Reg.ESP) | (1 << L.Reg.EBP);
-  if (name.startsWith("loop") || name === "jcxz") mask |= 1 << L.Reg.ECX;
-  if (name === "cbw" || name === "cwd") mask |= (1 << L.Reg.EAX) | (1 << L.Reg.EDX);
   return mask;
 }
 
