@@ -35,9 +35,9 @@ export interface MachineOptions {
   realtime?: boolean;
   /** Restart the guest on a guest-initiated reset instead of ending the run. */
   reboot?: boolean;
-  /** Execution engine (default "interp"). */
+  /** Execution engine (default "jit": the interpreter with hot code translated to Wasm). */
   engine?: "interp" | "jit";
-  /** JIT tuning (engine "jit"); compile "sync" suits runSync, which never yields to the event loop. */
+  /** JIT tuning (engine "jit"). */
   jit?: JitOptions;
 }
 
@@ -107,7 +107,7 @@ export class Machine {
     const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
     cpu.ports = this.ports;
     this.interpreter = new Interpreter(cpu);
-    this.jit = opts.engine === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
+    this.jit = (opts.engine ?? "jit") === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
     this.engine = this.jit ?? new InterpreterEngine(this.interpreter);
     this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS, opts.realtime ?? false);
     const ports = this.ports;
