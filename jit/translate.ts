@@ -50,7 +50,7 @@ const FIXED_REGS: readonly number[] = OPCODES.map((row) => {
  */
 function touched(ri: RegionInsn): number {
   const i = ri.insn;
-  let mask = (1 << i.reg) | (1 << (i.reg & 3)) | FIXED_REGS[ri.row.id];
+  let mask = (1 << i.reg) | (1 << (i.reg & 3)) | FIXED_REGS[ri.row.id] | (ri.cls.emitter?.reads?.(i) ?? 0);
   if (i.mod === 3) mask |= (1 << i.rm) | (1 << (i.rm & 3));
   if (i.base >= 0) mask |= 1 << i.base;
   if (i.index >= 0) mask |= 1 << i.index;
@@ -58,7 +58,7 @@ function touched(ri: RegionInsn): number {
 }
 
 function mayFault(ri: RegionInsn): boolean {
-  return ri.cls.kind !== Kind.INLINE || ri.insn.mod !== 3 || ri.cls.emitter?.stack === true || ri.flow === Flow.DYNAMIC;
+  return ri.cls.kind !== Kind.INLINE || ri.insn.mod !== 3 || ri.cls.emitter?.mayFault === true || ri.flow === Flow.DYNAMIC;
 }
 
 /** Per instruction of a block, the arithmetic flags possibly read after it before being overwritten. */
@@ -204,7 +204,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
         }
       });
       x.countClean();
-      x.endBlock();
+      x.flushRecord();
       const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
       if (b.taken) succs.push({ s: b.taken, cond });
       if (b.next) succs.push({ s: b.next });

@@ -275,7 +275,11 @@ export class Ctx {
   private raiseCode(vector: number, code: number): Stmt {
     const m = this.m;
     this.checked = true;
-    return m.block(null, [...this.sync(), m.call(Import.RAISE, [m.c(vector), m.c(code)]), m.unreachable()]);
+    // A raise may be conditional: past it the record's constants are still pending.
+    const pending = this.recordPending;
+    const sync = this.sync();
+    this.recordPending = pending;
+    return m.block(null, [...sync, m.call(Import.RAISE, [m.c(vector), m.c(code)]), m.unreachable()]);
   }
 
   // ---- exits -------------------------------------------------------------
@@ -302,8 +306,8 @@ export class Ctx {
     this.emit(m.storeAt(JIT_CLEAN, m.add(m.loadAt(JIT_CLEAN), m.c(this.blockLen))));
   }
 
-  /** At the end of a block: the successors know nothing of this block's producer. */
-  endBlock(): void {
+  /** Bring the record's mask, op and size locals up to date (where two paths must agree on them). */
+  flushRecord(): void {
     this.emit(...this.recordConstants());
     this.recordPending = false;
   }

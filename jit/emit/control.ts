@@ -33,10 +33,10 @@ const jmp: EmitterFactory = (row) =>
 
 const call: EmitterFactory = (row): Emitter => {
   if (isRelative(row.operands)) {
-    return { stack: true, writes: () => ESP_BIT, emit: (x, i) => push(x, x.m.c(x.nextEip), i.o32 ? 32 : 16) };
+    return { mayFault: true, writes: () => ESP_BIT, emit: (x, i) => push(x, x.m.c(x.nextEip), i.o32 ? 32 : 16) };
   }
   return {
-    stack: true,
+    mayFault: true,
     writes: () => ESP_BIT,
     target(x, i) {
       const t = x.hold(checkedTarget(x, readE(x, i, i.o32 ? 32 : 16), i.o32));
@@ -47,7 +47,7 @@ const call: EmitterFactory = (row): Emitter => {
 };
 
 const ret: EmitterFactory = () => ({
-  stack: true,
+  mayFault: true,
   writes: () => ESP_BIT,
   target(x, i) {
     const size = i.o32 ? 32 : 16;

@@ -15,8 +15,10 @@ export interface Emitter {
   accepts?(i: Insn, mode: Mode): boolean;
   /** Full registers the inline code writes (bit n = register n): written back at exits. */
   writes(i: Insn, mode: Mode): number;
-  /** Touches memory beyond its ModRM operand (the stack): it can fault. */
-  readonly stack?: boolean;
+  /** Full registers it reads that no operand names (PUSHA, XLAT), so the region keeps them in locals. */
+  reads?(i: Insn): number;
+  /** It can leave or fault without a ModRM memory operand (the stack, XLAT, #DE): every flag is live before it. */
+  readonly mayFault?: boolean;
   /** The straight-line effect: everything for ordinary rows, the push of a near CALL. */
   emit?(x: Ctx, i: Insn): void;
   /** Conditional transfers (Jcc, LOOP, JCXZ): the branch is taken when this is non-zero. */

@@ -1,9 +1,10 @@
-/** MOV XCHG LEA CBW/CWDE CWD/CDQ MOVZX MOVSX (src/interp/mov.ts). */
+/** MOV XCHG LEA CBW/CWDE CWD/CDQ XLAT MOVZX MOVSX BSWAP (src/interp/mov.ts). */
 import { Reg } from "../../src/cpu/layout.js";
 import { Loc, locOf, sizeOf } from "../../src/interp/operands.js";
-import type { EmitterFactory } from "./emitter.js";
-import { destReg, ea, readE, reader, regBit, writeE } from "./operands.js";
 import { sx } from "./context.js";
+import type { EmitterFactory } from "./emitter.js";
+import { readMem, rmwMem } from "./memory.js";
+import { destReg, ea, readE, reader, regBit, writeE } from "./operands.js";
 
 const mov: EmitterFactory = (row) => {
   const [dst, src] = row.operands;
@@ -20,20 +21,26 @@ const mov: EmitterFactory = (row) => {
   };
 };
 
-/** Register forms only: a memory XCHG is locked and read-modify-write; the helper keeps it. */
+/** A memory XCHG is a read-modify-write: the register changes once the store can no longer leave the fast path. */
 const xchg: EmitterFactory = (row) => {
   const size = sizeOf(row.operands[0]);
   const opcodeReg = locOf(row.operands[0]) === Loc.Z;
-  const pair = (i: { reg: number; rm: number }) => (opcodeReg ? [i.reg, Reg.EAX] : [i.reg, i.rm]);
   return {
-    accepts: (i) => opcodeReg || i.mod === 3,
-    writes: (i) => pair(i).reduce((b, n) => b | regBit(n, size(i)), 0),
+    writes: (i) => regBit(i.reg, size(i)) | (opcodeReg ? 1 << Reg.EAX : i.mod === 3 ? regBit(i.rm, size(i)) : 0),
     emit(x, i) {
       const sz = size(i);
-      const [p, q] = pair(i);
-      const a = x.hold(x.reg(p, sz));
+      if (!opcodeReg && i.mod !== 3) {
+        rmwMem(x, i.seg, ea(x, i), sz, (old) => {
+          const g = x.hold(x.reg(i.reg, sz));
+          x.setReg(i.reg, sz, x.m.get(old));
+          return x.m.get(g);
+        });
+        return;
+      }
+      const q = opcodeReg ? Reg.EAX : i.rm;
+      const a = x.hold(x.reg(i.reg, sz));
       const b = x.hold(x.reg(q, sz));
-      x.setReg(p, sz, x.m.get(b));
+      x.setReg(i.reg, sz, x.m.get(b));
       x.setReg(q, sz, x.m.get(a));
     },
   };
@@ -62,6 +69,19 @@ const cwd: EmitterFactory = () => ({
   },
 });
 
+/** AL = [seg:eBX + AL]. Its access is no ModRM operand, which the translator's may-fault test looks at. */
+const xlat: EmitterFactory = () => ({
+  mayFault: true,
+  reads: () => (1 << Reg.EAX) | (1 << Reg.EBX),
+  writes: () => 1 << Reg.EAX,
+  emit(x, i) {
+    const m = x.m;
+    const sum = m.add(x.reg(Reg.EBX, i.a32 ? 32 : 16), x.reg(Reg.EAX, 8));
+    const v = readMem(x, i.seg, i.a32 ? sum : m.and(sum, m.c(0xffff)), 8);
+    x.setReg(Reg.EAX, 8, m.get(v));
+  },
+});
+
 function extend(signed: boolean): EmitterFactory {
   return (row) => {
     const srcSize = sizeOf(row.operands[1]);
@@ -76,12 +96,28 @@ function extend(signed: boolean): EmitterFactory {
   };
 }
 
+/** The SDM leaves a 16-bit operand undefined; the native CPU clears the low word and keeps the high one. */
+const bswap: EmitterFactory = () => ({
+  writes: (i) => 1 << i.reg,
+  emit(x, i) {
+    const m = x.m;
+    if (!i.o32) {
+      x.setReg(i.reg, 16, m.c(0));
+      return;
+    }
+    const v = x.hold(x.reg(i.reg, 32));
+    x.setReg(i.reg, 32, m.or(m.and(m.rotl(m.get(v), m.c(8)), m.c(0x00ff00ff)), m.and(m.rotr(m.get(v), m.c(8)), m.c(0xff00ff00))));
+  },
+});
+
 export const emitters: Record<string, EmitterFactory> = {
   mov,
   xchg,
   lea,
   cbw,
   cwd,
+  xlat,
   movzx: extend(false),
   movsx: extend(true),
+  bswap,
 };

@@ -5,15 +5,19 @@
  */
 import { OPCODES } from "../../src/isa/opcodes.js";
 import { emitters as alu } from "./alu.js";
+import { emitters as atomic } from "./atomic.js";
+import { emitters as bit } from "./bit.js";
 import { emitters as cond } from "./cond.js";
 import { emitters as control } from "./control.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
+import { emitters as flagops } from "./flagops.js";
 import { emitters as misc } from "./misc.js";
 import { emitters as mov } from "./mov.js";
+import { emitters as muldiv } from "./muldiv.js";
 import { emitters as shift } from "./shift.js";
 import { emitters as stack } from "./stack.js";
 
-const FAMILIES: Record<string, Record<string, EmitterFactory>> = { alu, cond, control, misc, mov, shift, stack };
+const FAMILIES: Record<string, Record<string, EmitterFactory>> = { alu, atomic, bit, cond, control, flagops, misc, mov, muldiv, shift, stack };
 
 /** Emitter per OPCODES row id, undefined where the helper runs the row. */
 export const EMITTERS: readonly (Emitter | undefined)[] = OPCODES.map((row) => {
