@@ -99,9 +99,20 @@ function flowOf(row: OpRow, cls: Classification): Flow {
 
 /**
  * Discover the region entered at physical `pa` (guest RAM) with EIP `eip`, or
- * undefined when not even the first instruction can be translated.
+ * undefined when not even the first instruction can be translated. Branch
+ * targets are followed only where `executed` says the code has run (the engine
+ * asks the interpreter's decode cache; by default everything counts): the paths never taken stay exits, so translation is
+ * spent on code that runs, and a path that turns hot later gets its own region.
  */
-export function discoverRegion(u8: Uint8Array, pa: number, eip: number, csBase: number, csLimit: number, mode: Mode): Region | undefined {
+export function discoverRegion(
+  u8: Uint8Array,
+  pa: number,
+  eip: number,
+  csBase: number,
+  csLimit: number,
+  mode: Mode,
+  executed: (off: number) => boolean = () => true,
+): Region | undefined {
   const frameBase = pa & ~0xfff;
   const entryOff = pa & 0xfff;
   const pageLa = (csBase + eip) & ~0xfff;
@@ -161,11 +172,11 @@ export function discoverRegion(u8: Uint8Array, pa: number, eip: number, csBase: 
       const next = off + ri.insn.len;
       if (ri.flow === Flow.JUMP || ri.flow === Flow.COND) {
         const t = offOf(ri.target);
-        if (t >= 0 && !seen.has(t)) work.push(t);
+        if (t >= 0 && !seen.has(t) && executed(t)) work.push(t);
         if (t >= 0) leaders.add(t);
         if (ri.flow === Flow.COND && next < 0x1000) {
           leaders.add(next);
-          work.push(next);
+          if (executed(next)) work.push(next);
         }
         break;
       }

@@ -282,7 +282,11 @@ export class JitEngine implements Engine {
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;
-      const region = discoverRegion(this.cpu.u8, slot.pa, slot.eip, slot.csBase, slot.csLimit, new Mode(slot.mode));
+      const mode = new Mode(slot.mode);
+      const page = this.interpreter.decodeCache.page(slot.pa >>> 12);
+      const code32 = mode.cs32 ? 1 : 0;
+      const executed = (off: number) => page !== undefined && page.slot[off] >= 0 && page.code32[off] === code32;
+      const region = discoverRegion(this.cpu.u8, slot.pa, slot.eip, slot.csBase, slot.csLimit, mode, executed);
       if (!region) {
         slot.state = SlotState.NEVER;
         this.stats.untranslatable++;
