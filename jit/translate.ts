@@ -120,23 +120,21 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   const mode = region.mode;
   let writeBack = 0;
   let used = 0;
-  let flags = false;
-  let flagUse = false;
+  let usesFlags = false;
   const info: TranslationInfo = { inline: 0, helper: 0 };
   for (const b of region.blocks) {
     for (const ri of b.insns) {
       if (ri.cls.kind === Kind.INLINE) {
         writeBack |= ri.cls.emitter?.writes(ri.insn, mode) ?? 0;
         used |= touched(ri);
-        if (ri.row.flagsWritten & ARITH) flags = true;
-        if ((ri.row.flagsRead | ri.row.flagsWritten) & ARITH) flagUse = true;
+        if (ri.row.flagsRead | ri.row.flagsWritten) usesFlags = true;
         info.inline++;
       } else {
         info.helper++;
       }
     }
   }
-  const x = new Ctx(m, mode, services, writeBack, flags, used | writeBack, flagUse, region.csLimit);
+  const x = new Ctx(m, mode, services, writeBack, used | writeBack, usesFlags, region.csLimit);
   const cfg = new Cfg(m);
 
   // What each block's code assumes about the flag producer on entry: known when every
@@ -254,7 +252,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   // Every way out writes back what inline code may have changed.
   const exitCode: Stmt[] = [];
   for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
-  if (flags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
+  if (usesFlags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
   exitCode.push(
     m.storeAt(L.EIP, m.get(x.xe)),
     m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))),

@@ -104,11 +104,13 @@ export class Ctx {
     readonly services: ModuleServices,
     /** Registers inline code writes anywhere in the region: written back at exits. */
     readonly writeBack: number,
-    /** Inline code in the region produces flags: the record is written back at exits. */
-    readonly regionFlags: boolean,
     /** Registers inline code reads or writes (a superset): only these live in locals. */
     readonly usedRegs: number,
-    /** Inline code reads or writes flags: the record lives in locals. */
+    /**
+     * Inline code reads or writes flags (any of EFLAGS, DF included): the record
+     * and the stored EFLAGS word live in locals, loaded at entry and after
+     * helpers and written back at exits.
+     */
     readonly usesFlags: boolean,
     /** The CS limit the region was translated under. */
     readonly csLimit: number,
@@ -135,7 +137,7 @@ export class Ctx {
     this.code = [];
     this.blockLen = len;
     this.dirty = this.writeBack;
-    this.flagsDirty = this.regionFlags;
+    this.flagsDirty = this.usesFlags;
     this.producer = producer;
     this.recordPending = false;
     this.checked = false;
