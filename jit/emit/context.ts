@@ -161,6 +161,13 @@ export class Ctx {
     return this.temps[this.tempNext++];
   }
 
+  /** Store an f64 in a fresh local and return the local. */
+  holdF(v: F64): Local<"f64"> {
+    const l = this.locals.f64();
+    this.emit(this.m.setF(l, v));
+    return l;
+  }
+
   /** Store `v` in a fresh temp and return the temp. */
   hold(v: I32): Local<"i32"> {
     const t = this.temp();

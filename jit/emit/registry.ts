@@ -16,8 +16,9 @@ import { emitters as mov } from "./mov.js";
 import { emitters as muldiv } from "./muldiv.js";
 import { emitters as shift } from "./shift.js";
 import { emitters as stack } from "./stack.js";
+import { emitters as string } from "./string.js";
 
-const FAMILIES: Record<string, Record<string, EmitterFactory>> = { alu, atomic, bit, cond, control, flagops, misc, mov, muldiv, shift, stack };
+const FAMILIES: Record<string, Record<string, EmitterFactory>> = { alu, atomic, bit, cond, control, flagops, misc, mov, muldiv, shift, stack, string };
 
 /** Emitter per OPCODES row id, undefined where the helper runs the row. */
 export const EMITTERS: readonly (Emitter | undefined)[] = OPCODES.map((row) => {

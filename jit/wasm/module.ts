@@ -462,6 +462,21 @@ export class WasmModule {
   addF(a: F64, b: F64): F64 {
     return this.bin(Op.F64_ADD, a, b, T.F64) as F64;
   }
+  mulF(a: F64, b: F64): F64 {
+    return this.bin(Op.F64_MUL, a, b, T.F64) as F64;
+  }
+  divF(a: F64, b: F64): F64 {
+    return this.bin(Op.F64_DIV, a, b, T.F64) as F64;
+  }
+  floorF(a: F64): F64 {
+    return this.un(Op.F64_FLOOR, a, T.F64) as F64;
+  }
+  ltF(a: F64, b: F64): I32 {
+    return this.bin(Op.F64_LT, a, b, T.I32) as I32;
+  }
+  geF(a: F64, b: F64): I32 {
+    return this.bin(Op.F64_GE, a, b, T.I32) as I32;
+  }
   subF(a: F64, b: F64): F64 {
     return this.bin(Op.F64_SUB, a, b, T.F64) as F64;
   }
