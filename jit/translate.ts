@@ -14,7 +14,7 @@ import * as L from "../src/cpu/layout.js";
 import { OPCODES } from "../src/isa/opcodes.js";
 import { OpClass } from "../src/isa/row.js";
 import { Kind } from "./classify.js";
-import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer } from "./emit/context.js";
+import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer, RETURN_LABEL, SITE_BACK_BITS, SITE_BIAS } from "./emit/context.js";
 import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
 import { Cfg } from "./wasm/cfg.js";
@@ -134,7 +134,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
       }
     }
   }
-  const x = new Ctx(m, mode, services, writeBack, used | writeBack, usesFlags, region.csLimit);
+  const x = new Ctx(m, mode, services, writeBack, used | writeBack, usesFlags, region.csLimit, region.eip);
   const cfg = new Cfg(m);
 
   // What each block's code assumes about the flag producer on entry: known when every
@@ -163,7 +163,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
       const len = b.insns.length;
       x.beginBlock(len, entryProducer[bi]);
       x.emit(
-        m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.exit(m.c(b.eip), m.get(x.n), RegionStatus.RETURN)),
+        m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.returnAt(b.eip, 0)),
         m.set(x.n, m.add(m.get(x.n), m.c(len))),
       );
       const live = flagLiveness(b);
@@ -259,7 +259,13 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
     m.storeAt(JIT_BUDGET, m.sub(m.get(x.budget), m.get(x.xn))),
     m.return(m.get(x.xs)),
   );
-  const fn = m.block(null, [m.block(EXIT_LABEL, [...prologue, body]), ...exitCode]);
+  // The sites: EIP from the packed offset, the count less the instructions taken back.
+  const returns = [
+    m.set(x.xe, m.add(m.c(region.eip - SITE_BIAS), m.shrU(m.get(x.site), m.c(SITE_BACK_BITS)))),
+    m.set(x.xn, m.sub(m.get(x.n), m.and(m.get(x.site), m.c((1 << SITE_BACK_BITS) - 1)))),
+    m.set(x.xs, m.c(RegionStatus.RETURN)),
+  ];
+  const fn = m.block(null, [m.block(EXIT_LABEL, [...prologue, m.block(RETURN_LABEL, [body]), ...returns]), ...exitCode]);
   m.addFunction(name, ["i32"], "i32", x.localTypes, fn);
   m.exportFunction(name);
   return info;

@@ -52,6 +52,16 @@ class Locals {
 }
 
 export const EXIT_LABEL = "exit";
+/**
+ * Where exits back to the dispatcher with a static EIP in the region's page go:
+ * the site local names the EIP and the instructions not yet retired, and one
+ * sequence per region turns it into the exit's EIP and count (a few bytes per
+ * memory access instead of a whole exit each).
+ */
+export const RETURN_LABEL = "return";
+/** A site packs EIP - region EIP + SITE_BIAS above SITE_BACK_BITS bits of instructions to take back. */
+export const SITE_BACK_BITS = 9;
+export const SITE_BIAS = 0x1000;
 
 const REG = (n: number) => L.REG_BASE + 4 * n;
 /** Where the flag locals live in memory: the lazy record, then the stored EFLAGS word. */
@@ -70,6 +80,8 @@ export class Ctx {
   readonly xn: Local<"i32">;
   /** The RegionStatus the exit sequence returns. */
   readonly xs: Local<"i32">;
+  /** The site of an exit through RETURN_LABEL. */
+  readonly site: Local<"i32">;
   readonly icount0: Local<"f64">;
   private readonly temps: Local<"i32">[] = [];
   private tempNext = 0;
@@ -114,6 +126,8 @@ export class Ctx {
     readonly usesFlags: boolean,
     /** The CS limit the region was translated under. */
     readonly csLimit: number,
+    /** EIP of the region's primary entry: return sites are relative to it. */
+    readonly regionEip: number,
   ) {
     for (let r = 0; r < 8; r++) this.regs.push(this.locals.i32());
     for (let k = 0; k < FLAG_FIELDS.length; k++) this.flagLocals.push(this.locals.i32());
@@ -123,6 +137,7 @@ export class Ctx {
     this.xe = this.locals.i32();
     this.xn = this.locals.i32();
     this.xs = this.locals.i32();
+    this.site = this.locals.i32();
     this.icount0 = this.locals.f64();
   }
 
@@ -250,7 +265,17 @@ export class Ctx {
    */
   exitBefore(): Stmt {
     this.slowExits = true;
-    return this.exit(this.m.c(this.eip), this.retiredBefore(), RegionStatus.RETURN);
+    return this.returnAt(this.eip, this.blockLen - this.index);
+  }
+
+  /**
+   * Back to the engine at `eip` (in the region's page) with the instructions of
+   * the block from `back` before its end not retired (RegionStatus.RETURN).
+   */
+  returnAt(eip: number, back: number): Stmt {
+    const m = this.m;
+    const site = ((eip - this.regionEip + SITE_BIAS) << SITE_BACK_BITS) | back;
+    return m.block(null, [...this.recordConstants(), m.set(this.site, m.c(site)), m.br(RETURN_LABEL)]);
   }
 
   // ---- helpers -----------------------------------------------------------
