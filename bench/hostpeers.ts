@@ -1,9 +1,13 @@
 /**
  * The peers that are host programs: QEMU (TCG) and the native i386 Linux
  * executables. Each is timed from spawn to exit by the harness, as the jit386
- * and v86 children are.
+ * and v86 children are, and runs under GNU time for its peak resident set
+ * (the Node children read theirs from process.resourceUsage()).
  */
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ChildOutcome, GuestRequest, GuestResult } from "./protocol.js";
 import { LineSplitter, MarkerWatch } from "./protocol.js";
 import { parseChecksum } from "./workloads.js";
@@ -28,18 +32,54 @@ export function qemuArgs(req: GuestRequest): string[] {
   return args;
 }
 
+/** GNU time: with -f %M it writes the peak resident set (KiB) of the program it ran, killed or not. */
+const GNU_TIME = "/usr/bin/time";
+let rssFiles = 0;
+
+/** The program GNU time runs: its only child (read from /proc, so it can be killed while time stays to report). */
+function wrappedPid(timePid: number): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(`/proc/${timePid}/task/${timePid}/children`, "utf8"), 10);
+    return Number.isNaN(pid) ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends the program, leaving a GNU time wrapper alive to write what it measured. */
+function killProgram(child: ChildProcess, wrapped: boolean): void {
+  const pid = wrapped && child.pid !== undefined ? wrappedPid(child.pid) : undefined;
+  if (pid === undefined) child.kill("SIGKILL");
+  else process.kill(pid, "SIGKILL");
+}
+
+/** The last line of GNU time's output file (after any "Command terminated by signal" line), in bytes. */
+function readPeak(file: string): number | undefined {
+  try {
+    const kib = Number.parseInt(readFileSync(file, "utf8").trim().split("\n").pop() ?? "", 10);
+    return Number.isNaN(kib) ? undefined : kib * 1024;
+  } catch {
+    return undefined;
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
 /** Runs a host program whose stdout is the guest's console; markers are timed by arrival. */
 function runHost(cmd: string, args: string[], req: GuestRequest, killAfterMs: number): Promise<ChildOutcome> {
   return new Promise((resolve) => {
+    const rssFile = existsSync(GNU_TIME) ? join(tmpdir(), `jit386-bench-rss-${process.pid}-${rssFiles++}`) : undefined;
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = rssFile
+      ? spawn(GNU_TIME, ["-f", "%M", "-o", rssFile, cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+      : spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     const watch = new MarkerWatch(req.markers, req.stopAt);
     let reason = "failed";
     const serial = new LineSplitter((line) => {
       watch.line(line, () => ({ ms: performance.now() - t0 }));
       if (watch.shouldStop && reason === "failed") {
         reason = "marker";
-        child.kill("SIGKILL");
+        killProgram(child, rssFile !== undefined);
       }
     });
     let err = "";
@@ -49,7 +89,7 @@ function runHost(cmd: string, args: string[], req: GuestRequest, killAfterMs: nu
     child.stderr.setEncoding("utf8").on("data", (d: string) => (err = (err + d).slice(-4000)));
     const timer = setTimeout(() => {
       reason = "timeout";
-      child.kill("SIGKILL");
+      killProgram(child, rssFile !== undefined);
     }, killAfterMs);
     child.on("error", (e) => (err += e.message));
     child.on("close", (code) => {
@@ -64,6 +104,7 @@ function runHost(cmd: string, args: string[], req: GuestRequest, killAfterMs: nu
         serialTail: serial.tail,
         checksum: parseChecksum(serial.tail),
         markers: watch.hits,
+        maxRssBytes: rssFile ? readPeak(rssFile) : undefined,
       };
       resolve({ result, processMs: ms, exitCode: code, stderrTail: err });
     });

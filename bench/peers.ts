@@ -1,9 +1,10 @@
 /**
- * `npm run bench:peers`: the same guests, in one invocation, on jit386 (each
- * engine this build has), v86, QEMU (TCG) and natively (the C workloads' i386
+ * `npm run bench:peers`: the same guests, in one invocation, on jit386 (both
+ * engines), v86, QEMU (TCG) and natively (the C workloads' i386
  * Linux executables), plus the Debian Linux boot. Every number is the time
- * from starting the peer's process to the guest's exit; peers that are not
- * installed are reported as missing.
+ * from starting the peer's process to the guest's exit, and the peak resident
+ * set of that process; peers that are not installed are reported as missing.
+ * jit386's two engines must retire the same instruction count on every guest.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { qemuVersion, runNative, runQemu } from "./hostpeers.js";
 import { JIT386_WORKER, V86_WORKER } from "./paths.js";
 import { type ChildOutcome, type GuestRequest, type Marker, type MarkerHit, runChild } from "./protocol.js";
 import { markdownTable, Progress, sig, svgBarChart } from "./report.js";
-import { median } from "./stats.js";
+import { max, median } from "./stats.js";
 import { filterByName, loadReferences, loadWorkloads, RESULTS, ROOT } from "./workloads.js";
 
 export const PEERS_OPTIONS = {
@@ -41,6 +42,10 @@ export interface PeerRun {
   checksum?: string;
   /** Linux boot: time from process start and instructions to each marker. */
   markers?: Record<string, MarkerHit>;
+  /** Peak resident set of the peer's process (the largest over repetitions), where it could be read. */
+  maxRssBytes?: number;
+  /** jit386 jit: whether it retired what the interpreter did (to each marker, for the Linux boot); unset when not compared. */
+  countsMatchInterp?: boolean;
 }
 
 export interface PeersReport {
@@ -155,9 +160,11 @@ function summarize(t: Task, peer: PeerName, outcomes: ChildOutcome[]): PeerRun {
   const run: PeerRun = { guest: t.guest, peer, status: "ok" };
   const vm: number[] = [];
   const proc: number[] = [];
+  const rss: (number | undefined)[] = [];
   for (const o of outcomes) {
     const j = judge(t, peer, o);
-    if (j.status !== "ok") return { ...run, ...j, checksum: o.result?.checksum, markers: o.result?.markers, instructions: o.result?.instructions };
+    rss.push(o.result?.maxRssBytes);
+    if (j.status !== "ok") return { ...run, ...j, checksum: o.result?.checksum, markers: o.result?.markers, instructions: o.result?.instructions, maxRssBytes: max(rss) };
     proc.push(t.linux ? (o.result?.markers.poweroff?.ms ?? o.processMs) : o.processMs);
     if (peer !== "qemu" && peer !== "native" && o.result) vm.push(o.result.vmMs);
   }
@@ -167,15 +174,45 @@ function summarize(t: Task, peer: PeerName, outcomes: ChildOutcome[]): PeerRun {
   run.instructions = first?.instructions;
   run.checksum = first?.checksum;
   run.markers = first?.markers;
+  run.maxRssBytes = max(rss);
   return run;
 }
 
+/** The counts the engines must agree on: retired instructions, or for the Linux boot those at each marker. */
+function counts(r: PeerRun): (number | undefined)[] {
+  return r.guest === LINUX_GUEST ? LINUX_MARKERS.map((m) => r.markers?.[m.name]?.instructions) : [r.instructions];
+}
+
+/** The JIT must retire exactly what the interpreter does (virtual time makes both deterministic); a difference fails the JIT's run. */
+export function checkJitCounts(runs: PeerRun[]): void {
+  for (const j of runs.filter((r) => r.peer === "jit386 jit" && r.status === "ok")) {
+    const i = runs.find((r) => r.guest === j.guest && r.peer === "jit386 interp" && r.status === "ok");
+    if (!i) continue;
+    const [ci, cj] = [counts(i), counts(j)];
+    j.countsMatchInterp = ci.every((c, k) => c === cj[k]);
+    if (!j.countsMatchInterp) {
+      j.status = "failed";
+      j.note = `retired ${cj.join(" / ")} instructions, the interpreter ${ci.join(" / ")}`;
+    }
+  }
+}
+
+/** What the ratios divide by: jit386's JIT, or its interpreter where the JIT's run failed. */
 function reference(runs: PeerRun[], guest: string): PeerRun | undefined {
   const ok = (p: PeerName) => runs.find((r) => r.guest === guest && r.peer === p && r.status === "ok");
   return ok("jit386 jit") ?? ok("jit386 interp");
 }
 
 const secs = (ms: number | undefined) => (ms === undefined ? undefined : (ms / 1000).toFixed(ms < 1000 ? 3 : 2));
+const mib = (b: number | undefined) => (b === undefined ? undefined : sig(b / 2 ** 20, 3));
+
+/** What the Linux table says about the JIT's instruction counts, or why a run is not ok. */
+function linuxNote(r: PeerRun | undefined): string | undefined {
+  if (r?.status !== "ok") return r?.note;
+  if (r.countsMatchInterp === true) return "instruction counts to the marker and to power-off equal the interpreter's";
+  if (r.peer === "jit386 jit") return "instruction counts not compared: the interpreter's boot did not complete";
+  return undefined;
+}
 
 export function peersMarkdown(rep: PeersReport): string {
   const workloads = rep.guests.filter((g) => g !== LINUX_GUEST);
@@ -185,26 +222,32 @@ export function peersMarkdown(rep: PeersReport): string {
     const ratio = ref?.processMs && r.processMs !== undefined && r !== ref ? ` (${sig(r.processMs / ref.processMs, 2)}×)` : "";
     return `${secs(r.processMs)}${ratio}`;
   };
+  const find = (g: string, p: PeerName) => rep.runs.find((r) => r.guest === g && r.peer === p);
   const rows = workloads.map((g) => {
     const ref = reference(rep.runs, g);
-    return [g, ...PEERS.map((p) => cell(rep.runs.find((r) => r.guest === g && r.peer === p), ref))];
+    return [g, ...PEERS.map((p) => cell(find(g, p), ref))];
   });
+  const peak = (r: PeerRun | undefined) => (r?.status === "ok" ? mib(r.maxRssBytes) : r?.status);
+  const rssRows = workloads.map((g) => [g, ...PEERS.map((p) => peak(find(g, p)))]);
   let md = `Measured ${hostLine(rep.host)}; ${Object.entries(rep.versions)
     .map(([k, v]) => `${k} ${v}`)
     .join(", ")}; median of ${rep.repeat}.\n\n`;
   if (workloads.length) {
-    md += "Seconds from process start to the guest's exit; in parentheses the time relative to jit386 (JIT when present, else interpreter): below 1 means the peer is faster.\n\n";
+    md += "Seconds from process start to the guest's exit; in parentheses the time relative to jit386's JIT (the interpreter where the JIT's run failed): below 1 means the peer is faster.\n\n";
     md += markdownTable(["workload", ...PEERS.map((p) => `${p} s`)], rows);
+    md += "\nPeak resident set of the peer's process, MiB (Node included for jit386 and v86; QEMU and native as GNU time reports them):\n\n";
+    md += markdownTable(["workload", ...PEERS.map((p) => `${p} MiB`)], rssRows);
   }
   if (rep.guests.includes(LINUX_GUEST)) {
     const lrows = PEERS.filter((p) => p !== "native").map((p) => {
       const r = rep.runs.find((x) => x.guest === LINUX_GUEST && x.peer === p);
       const m = r?.markers;
       const instr = (h: MarkerHit | undefined) => (h?.instructions === undefined ? undefined : sig(h.instructions / 1e9, 3));
-      return [p, r?.status, secs(m?.marker?.ms), instr(m?.marker), secs(m?.poweroff?.ms ?? (r?.status === "ok" ? r.processMs : undefined)), instr(m?.poweroff), r?.status === "ok" ? undefined : r?.note];
+      const ok = r?.status === "ok";
+      return [p, r?.status, secs(m?.marker?.ms), instr(m?.marker), secs(m?.poweroff?.ms ?? (ok ? r.processMs : undefined)), instr(m?.poweroff), ok ? mib(r.maxRssBytes) : undefined, linuxNote(r)];
     });
-    md += `\nDebian Linux boot (busybox initramfs) to the marker line and to the kernel's halt/power-off message, seconds from process start, G instructions where the VM counts them:\n\n`;
-    md += markdownTable(["peer", "status", "to marker s", "G instr", "to power-off s", "G instr", "note"], lrows);
+    md += `\nDebian Linux boot (busybox initramfs) to the marker line and to the kernel's halt/power-off message, seconds from process start, G instructions where the VM counts them, peak resident set of the process:\n\n`;
+    md += markdownTable(["peer", "status", "to marker s", "G instr", "to power-off s", "G instr", "peak MiB", "note"], lrows);
   }
   const notes = new Set(
     rep.runs
@@ -219,9 +262,9 @@ export function peersChart(rep: PeersReport): string {
   const colors: Record<PeerName, string> = { "jit386 interp": "#8da0cb", "jit386 jit": "#fc8d62", v86: "#66c2a5", qemu: "#e78ac3", native: "#a6d854" };
   const guests = rep.guests;
   return svgBarChart({
-    title: "Peers: time relative to jit386 (log scale)",
+    title: "Peers: time relative to jit386's JIT (log scale)",
     subtitle: `${hostLine(rep.host)}; process start to guest exit (Linux: to power-off)`,
-    axis: "time ÷ jit386's time (below 1: faster than jit386)",
+    axis: "time ÷ jit386 JIT's time (below 1: faster than jit386's JIT)",
     series: PEERS.map((p) => ({ name: p, color: colors[p] })),
     groups: guests.map((g) => {
       const ref = reference(rep.runs, g);
@@ -233,7 +276,7 @@ export function peersChart(rep: PeersReport): string {
         }),
       };
     }),
-    reference: { value: 1, label: "jit386" },
+    reference: { value: 1, label: "jit386 jit" },
   });
 }
 
@@ -285,10 +328,11 @@ export async function benchPeers(p: ParsedArgs): Promise<number> {
       if (j.status !== "ok") break;
     }
     const run = summarize(t, peer, outcomes);
-    // A jit386 engine this build lacks is missing for every guest.
+    // A peer that found itself missing (v86 without its package) is missing for every guest.
     if (run.status === "missing" && run.note) gone.set(peer, run.note);
     runs.push(run);
   }
+  checkJitCounts(runs);
   const report: PeersReport = { host: hostInfo(), repeat, versions, guests, runs };
   mkdirSync(RESULTS, { recursive: true });
   const md = peersMarkdown(report);
@@ -296,5 +340,6 @@ export async function benchPeers(p: ParsedArgs): Promise<number> {
   writeFileSync(join(RESULTS, "peers.md"), md);
   writeFileSync(join(RESULTS, "peers.svg"), peersChart(report));
   process.stdout.write("\n" + md + `\nResults: bench/results/peers.{json,md,svg}\n`);
-  return runs.some((r) => r.status === "wrong checksum") ? 1 : 0;
+  // A missing peer is not a failure; a failed run (a JIT count unlike the interpreter's included) is.
+  return runs.some((r) => r.status === "failed" || r.status === "wrong checksum") ? 1 : 0;
 }

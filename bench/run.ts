@@ -23,7 +23,7 @@ export const RUN_OPTIONS = {
   timeout: { value: true },
 } as const;
 
-export type RunStatus = "ok" | "unavailable" | "failed" | "wrong checksum";
+export type RunStatus = "ok" | "failed" | "wrong checksum";
 
 export interface EngineRun {
   workload: string;
@@ -76,12 +76,6 @@ async function runEngine(w: Workload, engine: EngineName, repeat: number, timeou
       progress.finish(run.note);
       return run;
     }
-    if (r.unavailable) {
-      run.status = "unavailable";
-      run.note = r.unavailable;
-      progress.finish(`unavailable: ${r.unavailable}`);
-      return run;
-    }
     // Virtual time makes a run deterministic: a repetition that retires a different count is a bug.
     const varies = run.instructions !== undefined && r.instructions !== run.instructions ? `retired ${r.instructions} instructions, an earlier run ${run.instructions}` : undefined;
     const problem = r.error ?? judge(r.reason, r.exitStatus, r.checksum, ref) ?? varies;
@@ -129,25 +123,23 @@ const fmtMiB = (b: number | undefined) => (b === undefined ? undefined : (b / 2 
 
 export function enginesMarkdown(rep: EnginesReport): string {
   const find = (w: string, e: EngineName) => rep.runs.find((r) => r.workload === w && r.engine === e);
-  // An engine this build lacks gets no columns, only a note.
-  const shown = rep.engines.filter((e) => rep.runs.some((r) => r.engine === e && r.status !== "unavailable"));
   const cell = (r: EngineRun | undefined, f: (r: EngineRun) => string | undefined) => (r === undefined ? undefined : r.status === "ok" ? f(r) : r.status);
   const header = ["workload", "M instr"];
-  for (const e of shown) header.push(`${e} s`, `${e} MIPS`);
-  const both = shown.includes("interp") && shown.includes("jit");
+  for (const e of rep.engines) header.push(`${e} s`, `${e} MIPS`);
+  const both = rep.engines.includes("interp") && rep.engines.includes("jit");
   if (both) header.push("JIT speedup");
-  if (shown.includes("jit")) header.push("compile ms", "compile share");
-  for (const e of shown) header.push(`${e} peak MiB`);
+  if (rep.engines.includes("jit")) header.push("compile ms", "compile share");
+  for (const e of rep.engines) header.push(`${e} peak MiB`);
   header.push("checksum");
   const rows = rep.workloads.map((w) => {
-    const runs = shown.map((e) => find(w.name, e));
+    const runs = rep.engines.map((e) => find(w.name, e));
     const ok = runs.filter((r): r is EngineRun => r?.status === "ok");
     const row: (string | undefined)[] = [w.name, sig((ok[0]?.instructions ?? NaN) / 1e6)];
     for (const r of runs) row.push(cell(r, (x) => fmtS(x.medianMs)), cell(r, (x) => sig(x.mips)));
     const i = find(w.name, "interp");
     const j = find(w.name, "jit");
     if (both) row.push(i?.status === "ok" && j?.status === "ok" && i.medianMs && j.medianMs ? `${sig(i.medianMs / j.medianMs)}×` : undefined);
-    if (shown.includes("jit")) {
+    if (rep.engines.includes("jit")) {
       row.push(cell(j, (x) => sig(x.translateMs)), cell(j, (x) => (x.compileShare === undefined ? undefined : `${(x.compileShare * 100).toFixed(1)}%`)));
     }
     for (const r of runs) row.push(cell(r, (x) => fmtMiB(x.maxRssBytes)));
@@ -155,7 +147,7 @@ export function enginesMarkdown(rep: EnginesReport): string {
     row.push(checksum === undefined ? undefined : `${checksum}${w.reference?.checksum === checksum ? ` (= ${w.reference.source})` : ""}`);
     return row;
   });
-  const notes = [...new Set(rep.runs.filter((r) => r.status !== "ok").map((r) => (r.status === "unavailable" ? `- ${r.engine}: unavailable: ${r.note ?? ""}` : `- ${r.workload} (${r.engine}): ${r.status}${r.note ? `: ${r.note}` : ""}`)))];
+  const notes = rep.runs.filter((r) => r.status !== "ok").map((r) => `- ${r.workload} (${r.engine}): ${r.status}${r.note ? `: ${r.note}` : ""}`);
   return (
     `Measured ${hostLine(rep.host)}; median of ${rep.repeat} run${rep.repeat > 1 ? "s" : ""}.\n\n` +
     markdownTable(header, rows) +
@@ -190,22 +182,8 @@ export async function benchRun(p: ParsedArgs): Promise<number> {
   const engines: EngineName[] = engineOpt === "all" ? [...ENGINE_NAMES] : [engineOpt];
   const progress = new Progress(workloads.length * engines.length * repeat);
   const runs: EngineRun[] = [];
-  const unavailable = new Map<EngineName, string>();
   for (const w of workloads) {
-    for (const e of engines) {
-      const gone = unavailable.get(e);
-      if (gone !== undefined) {
-        runs.push({ workload: w.name, engine: e, status: "unavailable", note: gone, runMs: [] });
-        for (let k = 0; k < repeat; k++) {
-          progress.start(`${w.name} (${e})`);
-          progress.finish("skipped: engine unavailable");
-        }
-        continue;
-      }
-      const r = await runEngine(w, e, repeat, timeoutMs, refs.get(w.name), progress);
-      if (r.status === "unavailable") unavailable.set(e, r.note ?? "");
-      runs.push(r);
-    }
+    for (const e of engines) runs.push(await runEngine(w, e, repeat, timeoutMs, refs.get(w.name), progress));
   }
   crossCheck(runs);
   const report: EnginesReport = {
@@ -221,7 +199,5 @@ export async function benchRun(p: ParsedArgs): Promise<number> {
   writeFileSync(join(RESULTS, "engines.md"), md);
   writeFileSync(join(RESULTS, "engines.svg"), enginesChart(report));
   process.stdout.write("\n" + md + `\nResults: bench/results/engines.{json,md,svg}\n`);
-  const bad = runs.filter((r) => r.status === "failed" || r.status === "wrong checksum");
-  const missing = engineOpt !== "all" && runs.every((r) => r.status === "unavailable");
-  return bad.length || missing ? 1 : 0;
+  return runs.some((r) => r.status !== "ok") ? 1 : 0;
 }

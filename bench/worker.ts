@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { bootImage } from "../runtime/image.js";
-import type { RunResult } from "../runtime/machine.js";
-import { createEngineMachine, type EngineName, ENGINE_NAMES } from "./engines.js";
+import { createMachine, type RunResult } from "../runtime/machine.js";
+import { type EngineName, ENGINE_NAMES, engineStats } from "./engines.js";
 import { type GuestRequest, type GuestResult, LineSplitter, MarkerWatch, RESULT_PREFIX } from "./protocol.js";
 import { parseChecksum } from "./workloads.js";
 
@@ -22,9 +22,7 @@ async function main(req: GuestRequest): Promise<void> {
   const base = { reason: "failed", vmMs: 0, runMs: 0, serialTail: "", markers: {}, maxRssBytes: 0 };
   if (!engine) return report({ ...base, error: `unknown engine '${req.engine}'` });
   const t0 = performance.now();
-  const em = createEngineMachine(engine, { memMiB: req.memMiB });
-  if ("unavailable" in em) return report({ ...base, reason: "unavailable", unavailable: em.unavailable, maxRssBytes: maxRss() });
-  const m = em.machine;
+  const m = createMachine({ memMiB: req.memMiB, engine });
   const watch = new MarkerWatch(req.markers, req.stopAt);
   const serial = new LineSplitter((line) => {
     watch.line(line, () => ({ ms: performance.now(), instructions: m.instructionCount }));
@@ -67,7 +65,7 @@ async function main(req: GuestRequest): Promise<void> {
     checksum: parseChecksum(serial.tail),
     markers: watch.hits,
     maxRssBytes: maxRss(),
-    engineStats: em.stats()?.all,
+    engineStats: engineStats(m),
   });
 }
 

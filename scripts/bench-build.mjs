@@ -11,6 +11,8 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 
 const root = new URL("../bench/guests/", import.meta.url).pathname;
+// The assembly workloads share the serial and exception code of the project's guests.
+const sharedInclude = new URL("../guests/include/", import.meta.url).pathname;
 const out = join(root, "build");
 const workloads = JSON.parse(readFileSync(join(root, "workloads.json"), "utf8"));
 
@@ -40,7 +42,7 @@ try {
   for (const w of workloads) {
     const image = join(out, `${w.name}.bin`);
     if (w.source.endsWith(".asm")) {
-      run("nasm", ["-f", "bin", "-i", join(root, "asm/"), "-o", image, join(root, w.source)]);
+      run("nasm", ["-f", "bin", "-i", join(root, "asm/"), "-i", sharedInclude, "-o", image, join(root, w.source)]);
     } else {
       cc(w.source);
       const elf = join(work, `${w.name}.elf`);

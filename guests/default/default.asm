@@ -5,59 +5,32 @@
 ; CRC-32 of that buffer. User code talks to the kernel through INT 0x80; all
 ; output goes to COM1. It ends by halting with interrupts off.
 ;
-; Build: nasm -f bin -o default.bin default.asm   (npm run guests:build)
+; Build: nasm -f bin -i ../include/ -o default.bin default.asm   (npm run guests:build)
 
 bits 32
 org 0x100000
 
-MB_MAGIC    equ 0x1BADB002
-MB_FLAGS    equ 0x00010002          ; memory info, address fields
-COM1        equ 0x3F8
+%include "flat.inc.asm"
+
 DEMAND_BASE equ 0x00800000          ; 8 MiB: the sieve lives here, mapped on first touch
 SIEVE_SIZE  equ 65536
 POOL_BASE   equ 0x00300000          ; physical frames handed out by the page-fault handler
 
-KCODE equ 0x08
-KDATA equ 0x10
-UCODE equ 0x1B
-UDATA equ 0x23
-TSSSEL equ 0x28
-
-header:
-    dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
-    dd header, 0x100000, load_end, bss_end, start
+MULTIBOOT_HEADER 0x00010002, start      ; memory info, address fields
 
 start:
     cli
     mov esp, kstack_top
-    lgdt [gdtr]
-    jmp KCODE:.reload
-.reload:
-    mov ax, KDATA
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
+    LOAD_FLAT_SEGMENTS
 
     call serial_init
     mov esi, msg_banner
-    call kputs
+    call serial_puts
 
     call idt_init
     lidt [idtr]
 
-    ; TSS: ring-0 stack for interrupts from user mode.
-    mov eax, tss
-    mov [gdt_tss + 2], ax
-    shr eax, 16
-    mov [gdt_tss + 4], al
-    mov [gdt_tss + 7], ah
-    mov dword [tss + 4], kstack_top
-    mov dword [tss + 8], KDATA
-    mov word [tss + 102], 104
-    mov ax, TSSSEL
-    ltr ax
+    call install_tss                ; ring-0 stack for interrupts from user mode
 
     call paging_init
     mov eax, page_dir
@@ -66,10 +39,10 @@ start:
     or eax, 0x80010000              ; PG | WP
     mov cr0, eax
     mov esi, msg_paging
-    call kputs
+    call serial_puts
 
     mov esi, msg_user
-    call kputs
+    call serial_puts
     push dword UDATA                ; SS
     push dword ustack_top           ; ESP
     push dword 0x00000002           ; EFLAGS: IF off, IOPL 0
@@ -78,75 +51,10 @@ start:
     iretd
 
 ; ---------------------------------------------------------------- kernel: serial
-serial_init:
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al                      ; no interrupts
-    mov dx, COM1 + 3
-    mov al, 0x80
-    out dx, al                      ; DLAB
-    mov dx, COM1
-    mov al, 1
-    out dx, al                      ; 115200 baud
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al
-    mov dx, COM1 + 3
-    mov al, 0x03
-    out dx, al                      ; 8N1
-    mov dx, COM1 + 2
-    mov al, 0xC7
-    out dx, al                      ; FIFO on
-    ret
+%include "com1.inc.asm"
 
-; al = byte
-kputc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
-; esi = NUL-terminated string
-kputs:
-    push eax
-.next:
-    lodsb
-    test al, al
-    jz .done
-    call kputc
-    jmp .next
-.done:
-    pop eax
-    ret
-
-; eax = value, printed as 8 hex digits
-kputhex:
-    push ecx
-    push eax
-    mov ecx, 8
-.digit:
-    rol eax, 4
-    push eax
-    and al, 0x0F
-    add al, '0'
-    cmp al, '9'
-    jbe .out
-    add al, 'A' - '0' - 10
-.out:
-    call kputc
-    pop eax
-    loop .digit
-    pop eax
-    pop ecx
-    ret
+; ---------------------------------------------------------------- kernel: TSS
+%include "tss.inc.asm"
 
 ; ---------------------------------------------------------------- kernel: IDT
 ; Gates: every exception goes to a panic stub that knows its vector, #PF to the
@@ -202,11 +110,11 @@ panic:
     mov ds, ax
     mov es, ax
     mov esi, msg_panic
-    call kputs
+    call serial_puts
     pop eax
-    call kputhex
+    call serial_puthex
     mov al, 10
-    call kputc
+    call serial_putc
     mov al, 1
     out 0xF4, al                    ; exit status 3: failure
     cli
@@ -267,11 +175,11 @@ page_fault:
     iretd
 .bad:
     mov esi, msg_pf
-    call kputs
+    call serial_puts
     mov eax, cr2
-    call kputhex
+    call serial_puthex
     mov al, 10
-    call kputc
+    call serial_putc
     mov al, 1
     out 0xF4, al
     cli
@@ -299,7 +207,7 @@ syscall:
     jecxz .written
 .wloop:
     lodsb
-    call kputc
+    call serial_putc
     loop .wloop
 .written:
     mov eax, edx
@@ -311,17 +219,17 @@ syscall:
     iretd
 .exit:
     mov esi, msg_faults
-    call kputs
+    call serial_puts
     mov eax, [faults_served]
-    call kputhex
+    call serial_puthex
     mov al, 10
-    call kputc
+    call serial_putc
     mov esi, msg_exit
-    call kputs
+    call serial_puts
     mov eax, ebx
-    call kputhex
+    call serial_puthex
     mov al, 10
-    call kputc
+    call serial_putc
     test ebx, ebx
     jz .halt
     mov al, bl
@@ -490,23 +398,11 @@ msg_faults: db "kernel: page faults served on demand: 0x", 0
 msg_exit:   db "kernel: user program exited with status 0x", 0
 msg_panic:  db "kernel: unexpected exception, vector 0x", 0
 msg_pf:     db "kernel: bad page fault at 0x", 0
+hexdigits:  db "0123456789ABCDEF"
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF           ; 0x08 kernel code
-    dq 0x00CF92000000FFFF           ; 0x10 kernel data
-    dq 0x00CFFA000000FFFF           ; 0x18 user code
-    dq 0x00CFF2000000FFFF           ; 0x20 user data
-gdt_tss:
-    dq 0x0000890000000067           ; 0x28 TSS (base filled in at start)
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
-idtr:
-    dw 256 * 8 - 1
-    dd idt
+GDT_BEGIN
+USER_DESCRIPTORS
+GDT_END
 next_frame:    dd POOL_BASE
 faults_served: dd 0
 

@@ -14,28 +14,14 @@
 bits 32
 org 0x100000
 
-MB_MAGIC equ 0x1BADB002
-MB_FLAGS equ 0x00010000
+%include "flat.inc.asm"
 
-KCODE equ 0x08
-KDATA equ 0x10
-
-header:
-    dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
-    dd header, 0x100000, load_end, bss_end, _start
+MULTIBOOT_HEADER 0x00010000, _start     ; address fields
 
 _start:
     cli
     mov esp, stack_top
-    lgdt [gdtr]
-    jmp KCODE:.cs
-.cs:
-    mov ax, KDATA
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
+    LOAD_FLAT_SEGMENTS
     call install_idt
     lidt [idtr]
     call tests
@@ -131,27 +117,7 @@ puthex:
 %endmacro
 
 ; ---------------------------------------------------------------- exceptions
-%macro EXC_NOERR 1
-exc_%1:
-    push dword 0
-    push dword %1
-    jmp exc_common
-%endmacro
-%macro EXC_ERR 1
-exc_%1:
-    push dword %1
-    jmp exc_common
-%endmacro
-
-%assign v 0
-%rep 32
-%if v == 8 || (v >= 10 && v <= 14) || v == 17
-EXC_ERR v
-%else
-EXC_NOERR v
-%endif
-%assign v v + 1
-%endrep
+%include "exceptions.inc.asm"
 
 ; Stack here: vector, error code, EIP, CS, EFLAGS (+ ESP, SS from an outer ring).
 exc_common:
@@ -200,19 +166,6 @@ exc_common:
     cli
     hlt
 
-install_idt:
-    xor ecx, ecx
-.l: mov eax, [exc_table + ecx * 4]
-    mov [idt + ecx * 8], ax
-    mov word [idt + ecx * 8 + 2], KCODE
-    mov word [idt + ecx * 8 + 4], 0x8E00
-    shr eax, 16
-    mov [idt + ecx * 8 + 6], ax
-    inc ecx
-    cmp ecx, 32
-    jb .l
-    ret
-
 ; set_gate: ecx = vector, eax = offset, ebx = selector << 16 | attributes word
 set_gate:
     mov [idt + ecx * 8], ax
@@ -222,10 +175,3 @@ set_gate:
     shr ebx, 16
     mov [idt + ecx * 8 + 2], bx
     ret
-
-exc_table:
-%assign v 0
-%rep 32
-    dd exc_ %+ v
-%assign v v + 1
-%endrep

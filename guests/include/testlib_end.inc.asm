@@ -4,21 +4,11 @@ msg_unexpected: db "FAIL unexpected exception 0x", 0
 msg_at:         db " at 0x", 0
 msg_err:        db " error 0x", 0
 
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF           ; 0x08 ring-0 code
-    dq 0x00CF92000000FFFF           ; 0x10 ring-0 data
+GDT_BEGIN
 %ifmacro extra_gdt 0
     extra_gdt
 %endif
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
-idtr:
-    dw 256 * 8 - 1
-    dd idt
+GDT_END
 
 failures:       dd 0
 fault_vector:   dd -1

@@ -6,23 +6,14 @@
 ; stack. The result is printed on COM1 as "<name>: checksum <8 hex digits>" and
 ; the run ends through the exit port (status 1; 3 after an unexpected fault).
 ; The workload includes benchlib_end.inc.asm last; it may define `extra_bss`.
+; The multiboot frame, serial output, exception stubs and TSS come from guests/include/.
 
 bits 32
 org 0x100000
 
-MB_MAGIC equ 0x1BADB002
-MB_FLAGS equ 0x00010002             ; memory info, address fields
-COM1     equ 0x3F8
+%include "flat.inc.asm"
 
-KCODE  equ 0x08
-KDATA  equ 0x10
-UCODE  equ 0x1B
-UDATA  equ 0x23
-TSSSEL equ 0x28
-
-header:
-    dd MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
-    dd header, 0x100000, load_end, bss_end, _start
+MULTIBOOT_HEADER 0x00010002, _start     ; memory info, address fields
 
 _start:
     cli
@@ -30,15 +21,7 @@ _start:
     mov esp, stack_top
     mov [mb_magic], eax
     mov [mb_info], ebx
-    lgdt [gdtr]
-    jmp KCODE:.cs
-.cs:
-    mov ax, KDATA
-    mov ds, ax
-    mov es, ax
-    mov fs, ax
-    mov gs, ax
-    mov ss, ax
+    LOAD_FLAT_SEGMENTS
     call serial_init
     call install_idt
     lidt [idtr]
@@ -52,84 +35,20 @@ finish:
     mov ds, ax
     mov es, ax
     mov esi, bench_name
-    call puts
+    call serial_puts
     mov esi, msg_checksum
-    call puts
+    call serial_puts
     mov eax, ebx
-    call puthex
+    call serial_puthex
     mov al, 10
-    call putc
+    call serial_putc
     xor eax, eax
     out 0xF4, al
     cli
     hlt
 
 ; ---------------------------------------------------------------- serial
-serial_init:
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al                      ; no interrupts
-    mov dx, COM1 + 3
-    mov al, 0x80
-    out dx, al                      ; DLAB
-    mov dx, COM1
-    mov al, 1
-    out dx, al                      ; 115200 baud
-    mov dx, COM1 + 1
-    xor al, al
-    out dx, al
-    mov dx, COM1 + 3
-    mov al, 0x03
-    out dx, al                      ; 8N1
-    mov dx, COM1 + 2
-    mov al, 0xC7
-    out dx, al                      ; FIFO on
-    ret
-
-; al = byte
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
-
-; esi = NUL-terminated string
-puts:
-    push eax
-.next:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp .next
-.done:
-    pop eax
-    ret
-
-; eax = value, 8 lowercase hex digits
-puthex:
-    push ecx
-    push eax
-    mov ecx, 8
-.digit:
-    rol eax, 4
-    push eax
-    and eax, 15
-    mov al, [hexdigits + eax]
-    call putc
-    pop eax
-    loop .digit
-    pop eax
-    pop ecx
-    ret
+%include "com1.inc.asm"
 
 ; ---------------------------------------------------------------- command line
 ; eax = N from "iters=N" on the multiboot command line, else DEFAULT_ITERS.
@@ -178,57 +97,28 @@ parse_iters:
 
 ; ---------------------------------------------------------------- descriptors
 ; Every exception vector reports itself and ends the run with status 3.
-%macro EXC_NOERR 1
-exc_%1:
-    push dword 0
-    push dword %1
-    jmp exc_common
-%endmacro
-%macro EXC_ERR 1
-exc_%1:
-    push dword %1
-    jmp exc_common
-%endmacro
-%assign v 0
-%rep 32
-%if v == 8 || (v >= 10 && v <= 14) || v == 17
-EXC_ERR v
-%else
-EXC_NOERR v
-%endif
-%assign v v + 1
-%endrep
+%include "exceptions.inc.asm"
 
 ; Stack here: vector, error code, EIP.
 exc_common:
     mov ax, KDATA
     mov ds, ax
     mov esi, bench_name
-    call puts
+    call serial_puts
     mov esi, msg_fault
-    call puts
+    call serial_puts
     mov eax, [esp]
-    call puthex
+    call serial_puthex
     mov esi, msg_at
-    call puts
+    call serial_puts
     mov eax, [esp + 8]
-    call puthex
+    call serial_puthex
     mov al, 10
-    call putc
+    call serial_putc
     mov al, 1
     out 0xF4, al
     cli
     hlt
-
-install_idt:
-    xor ecx, ecx
-.l: mov eax, [exc_table + ecx * 4]
-    mov ebx, 0x8E00
-    call set_gate
-    inc ecx
-    cmp ecx, 32
-    jb .l
-    ret
 
 ; ecx = vector, eax = handler, ebx = type/attribute word (0x8E00 ring 0, 0xEE00 callable from ring 3)
 set_gate:
@@ -241,18 +131,7 @@ set_gate:
     pop eax
     ret
 
-install_tss:
-    mov eax, tss
-    mov [gdt_tss + 2], ax
-    shr eax, 16
-    mov [gdt_tss + 4], al
-    mov [gdt_tss + 7], ah
-    mov dword [tss + 4], kstack_top
-    mov dword [tss + 8], KDATA
-    mov word [tss + 102], 104
-    mov ax, TSSSEL
-    ltr ax
-    ret
+%include "tss.inc.asm"
 
 ; Continue at eax in ring 3 (IF off, IOPL 0) on the user stack, data segments not yet loaded.
 enter_user:

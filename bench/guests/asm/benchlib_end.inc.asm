@@ -6,32 +6,12 @@ msg_at:       db " at 0x", 0
 key_iters:    db "iters=", 0
 hexdigits:    db "0123456789abcdef"
 
-exc_table:
-%assign v 0
-%rep 32
-    dd exc_ %+ v
-%assign v v + 1
-%endrep
-
-align 8
-gdt:
-    dq 0
-    dq 0x00CF9A000000FFFF           ; 0x08 ring-0 code
-    dq 0x00CF92000000FFFF           ; 0x10 ring-0 data
-    dq 0x00CFFA000000FFFF           ; 0x18 ring-3 code
-    dq 0x00CFF2000000FFFF           ; 0x20 ring-3 data
-gdt_tss:
-    dq 0x0000890000000067           ; 0x28 TSS (base filled in at start)
+GDT_BEGIN
+USER_DESCRIPTORS
 %ifmacro extra_gdt 0
     extra_gdt
 %endif
-gdt_end:
-gdtr:
-    dw gdt_end - gdt - 1
-    dd gdt
-idtr:
-    dw 256 * 8 - 1
-    dd idt
+GDT_END
 
 mb_magic: dd 0
 mb_info:  dd 0
