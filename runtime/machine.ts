@@ -110,6 +110,10 @@ export class Machine {
     this.jit = (opts.engine ?? "jit") === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
     this.engine = this.jit ?? new InterpreterEngine(this.interpreter);
     this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS, opts.realtime ?? false);
+    // A timer the guest has just programmed may fire before the target the engine runs to.
+    this.clock.onReschedule = () => {
+      this.interpreter.attention = true;
+    };
     const ports = this.ports;
 
     this.pic.onChange = () => {
@@ -286,6 +290,8 @@ export class Machine {
       else it.runUntil(target);
       const r = this.checkStop(start);
       if (r) return r;
+      // Nothing to stop for: what raised attention (a rescheduled device) is seen to by the loop.
+      it.attention = false;
       if (pause()) return undefined;
     }
     return this.checkStop(start);

@@ -66,9 +66,13 @@ export class VirtualClock {
     return slot;
   }
 
+  /** Called when a device's timing changed: the run loop must look at the deadline again. */
+  onReschedule: () => void = () => {};
+
   /** Devices call this when a register write changed their timing (and, in real time, as time passes). */
   reschedule(): void {
     this.dirty = true;
+    this.onReschedule();
   }
 
   /** Earliest pending device event (virtual slots). */

@@ -39,6 +39,25 @@ suite("faults inside compiled code", () => {
     expect(Vector.DE).toBe(0);
   });
 
+  it("a #GP raised by a segment load in compiled code", () => {
+    // mov ecx,10 / xor ebx,ebx / .l: add ebx,ecx / mov ax,[0x3000+ecx*2] / mov ds,ax / dec ecx / jnz .l / hlt
+    // The selectors are 0x10 but for ECX = 3: 0x1234, beyond the GDT.
+    const code = [
+      0xb9, 0x0a, 0x00, 0x00, 0x00, 0x31, 0xdb, 0x01, 0xcb, 0x66, 0x8b, 0x84, 0x09, 0x00, 0x30, 0x00, 0x00, 0x8e, 0xd8, 0x49, 0x75,
+      0xf1, 0xf4,
+    ];
+    const r = runBoth("flat", code, (w) => {
+      for (let k = 1; k <= 10; k++) w.cpu.writePhys16(0x3000 + 2 * k, k === 3 ? 0x1234 : 0x10);
+    });
+    expect(describe(r.differences)).toBe("");
+    const c = r.jit.cpu;
+    expect(c.eip).toBe(HANDLER + 1);
+    // The exception frame: error code (the selector's index and TI), then the EIP of the MOV DS.
+    expect(c.readPhys32(c.reg32(4))).toBe(0x1234 & ~3);
+    expect(c.readPhys32(c.reg32(4) + 4)).toBe(0x1000 + 17);
+    expect(r.engine.stats.faults).toBe(1);
+  });
+
   it("page faults that a handler resolves, retried after IRET, many times in one loop", () => {
     // mov ebx,0x40000 / .outer: mov ecx,8 / mov edi,ebx
     // .l: lea eax,[ecx*8+1] / add eax,edx / mov [edi+0x10],eax / add edx,[edi+0x10] / add edi,0x1000 / dec ecx / jnz .l
