@@ -49,6 +49,9 @@ export function classify(row: OpRow, i: Insn, mode: Mode): Classification {
   if (cls & OpClass.UNDEFINED) {
     return row.exec === "misc.toolong" ? { kind: Kind.FAULT, vector: Vector.GP, code: 0 } : { kind: Kind.FAULT, vector: Vector.UD, code: 0 };
   }
+  // As the interpreter's privilege check (src/interp/registry.ts): LLDT and LTR are not
+  // recognised in V86 mode (#UD) before privilege matters.
+  if (cls & OpClass.PRIV && cls & OpClass.MODEDEP && mode.vm) return { kind: Kind.FAULT, vector: Vector.UD, code: 0 };
   if (cls & OpClass.PRIV && mode.cpl !== 0) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
   if (cls & OpClass.IOPL && ioplFault(row, mode)) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
   // A REP string retires once per iteration: compiled code returns after it, with the count it left.

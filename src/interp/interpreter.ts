@@ -110,7 +110,8 @@ export class Interpreter {
     this.fetcher.eip = eip;
     const insn = this.scratch;
     decode(insn, this.fetcher, code32);
-    if ((pa & 0xfff) + insn.len <= 0x1000) {
+    // Only RAM is cached: device memory can change without passing the write path.
+    if ((pa & 0xfff) + insn.len <= 0x1000 && pa >>> 0 < c.ramBytes) {
       const stored = this.decodeCache.store(pa, code32, insn);
       this.codePage = this.decodeCache.page(pa >>> 12);
       return stored;

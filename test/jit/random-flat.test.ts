@@ -1,5 +1,7 @@
-/** Random differential test, 32-bit flat protected mode (generator in randomcode.ts). */
-import { describe } from "vitest";
-import { randomTests } from "./randomcode.js";
+/** Random differential test (random-harness.ts): 32-bit flat protected mode at CPL 0 (FS and GS with a base and limits). */
+import { type KnownMismatches, randomSuite } from "./random-harness.js";
 
-describe("random instruction sequences, flat", () => randomTests("flat", 400, 100));
+/** Known JIT/interpreter mismatches (bug -> case indices), counted and printed instead of failing until the engine is fixed. */
+const KNOWN_MISMATCHES: KnownMismatches = {};
+
+randomSuite("flat", KNOWN_MISMATCHES);

@@ -1,5 +1,7 @@
-/** Random differential test, 32-bit protected mode with paging (generator in randomcode.ts). */
-import { describe } from "vitest";
-import { randomTests } from "./randomcode.js";
+/** Random differential test (random-harness.ts): 32-bit protected mode with paging, at CPL 0 (CR0.WP either way) and CPL 3 (user/supervisor pages, read-only and not-present pages). */
+import { type KnownMismatches, randomSuite } from "./random-harness.js";
 
-describe("random instruction sequences, paged", () => randomTests("paged", 400, 100));
+/** Known JIT/interpreter mismatches (bug -> case indices), counted and printed instead of failing until the engine is fixed. */
+const KNOWN_MISMATCHES: KnownMismatches = {};
+
+randomSuite("paged", KNOWN_MISMATCHES);

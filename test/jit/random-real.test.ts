@@ -1,5 +1,7 @@
-/** Random differential test, real mode (generator in randomcode.ts). */
-import { describe } from "vitest";
-import { randomTests } from "./randomcode.js";
+/** Random differential test (random-harness.ts): real-address mode (16-bit code, IVT). */
+import { type KnownMismatches, randomSuite } from "./random-harness.js";
 
-describe("random instruction sequences, real", () => randomTests("real", 400, 100));
+/** Known JIT/interpreter mismatches (bug -> case indices), counted and printed instead of failing until the engine is fixed. */
+const KNOWN_MISMATCHES: KnownMismatches = {};
+
+randomSuite("real", KNOWN_MISMATCHES);

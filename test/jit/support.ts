@@ -38,7 +38,8 @@ export interface World {
 const CODE32 = 0xc09b;
 const DATA32 = 0xc093;
 
-function descriptor(c: Cpu, at: number, base: number, limit: number, attr: number): void {
+/** Write a segment descriptor at physical `at` (attr: descriptor bits 40..55 shifted down by 8). */
+export function descriptor(c: Cpu, at: number, base: number, limit: number, attr: number): void {
   c.writePhys32(at, (limit & 0xffff) | ((base & 0xffff) << 16));
   c.writePhys32(at + 4, ((base >>> 16) & 0xff) | ((attr & 0xf0ff) << 8) | (limit & 0xf0000) | (base & 0xff000000));
 }
