@@ -28,7 +28,6 @@ export const enum SegKind {
   OTHER = 2,
 }
 
-const SEG_ORDER = [Sreg.ES, Sreg.SS, Sreg.DS, Sreg.FS, Sreg.GS];
 const SEG_SHIFT = [11, 0, 13, 15, 17, 19]; // by Sreg: ES, (CS unused), SS, DS, FS, GS
 
 const CR0_I = L.CR_BASE >> 2;
@@ -62,8 +61,15 @@ export function modeKey(c: Cpu): number {
     (((flags & IOPL) >>> 12) << 7) |
     (cr0 & CR0_WP ? 1 << 9 : 0) |
     (c.a20Mask === -1 ? 1 << 10 : 0);
-  for (const s of SEG_ORDER) k |= segKind(i, s) << SEG_SHIFT[s];
-  return k;
+  // Unrolled: the engine computes this at every entry into compiled code.
+  return (
+    k |
+    (segKind(i, Sreg.ES) << 11) |
+    (segKind(i, Sreg.SS) << 13) |
+    (segKind(i, Sreg.DS) << 15) |
+    (segKind(i, Sreg.FS) << 17) |
+    (segKind(i, Sreg.GS) << 19)
+  );
 }
 
 /** The fields of a mode key, as the translator reads them. */

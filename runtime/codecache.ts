@@ -55,6 +55,9 @@ export class Slot {
 /** A region from translation until it is dropped. */
 export class TrackedRegion {
   valid = true;
+  /** Dispatches that ran only this region, and those that retired fewer than SHORT_RUN instructions in it. */
+  soloRuns = 0;
+  shortRuns = 0;
   /** Index in the dispatcher's table once installed, else -1. */
   tableIndex = -1;
   /** Slots whose entry points into this region. */
@@ -92,13 +95,17 @@ export interface CacheLimits {
 }
 
 const HASH_I = DISPATCH_HASH >> 2;
+const RECENT_SLOTS = 4096;
 
 export class CodeCache {
   private readonly sites = new Map<number, Slot[]>();
+  /** The slots found last, direct-mapped: block starts repeat, and a Map lookup costs more. */
+  private readonly recent = new Array<Slot | undefined>(RECENT_SLOTS).fill(undefined);
   private readonly frames = new Map<number, FrameCode>();
   private readonly contexts = new Map<number, Map<number, Map<number, number>>>();
   private contextCount = 0;
   private lastKey = { mode: -1, csBase: 0, csLimit: 0, id: -1 };
+  private previousKey = { mode: -1, csBase: 0, csLimit: 0, id: -1 };
   private readonly chunkShift: number;
   private readonly chunksPerFrame: number;
   /** Installed region per table index. */
@@ -122,8 +129,16 @@ export class CodeCache {
 
   /** The context id of (mode key, CS base, CS limit). */
   context(mode: number, csBase: number, csLimit: number): number {
+    // The last two contexts answer most lookups: code that switches rings goes back and forth.
     const last = this.lastKey;
     if (last.mode === mode && last.csBase === csBase && last.csLimit === csLimit) return last.id;
+    const before = this.previousKey;
+    if (before.mode === mode && before.csBase === csBase && before.csLimit === csLimit) {
+      this.previousKey = last;
+      this.lastKey = before;
+      return before.id;
+    }
+    this.previousKey = last;
     let byBase = this.contexts.get(mode);
     if (!byBase) this.contexts.set(mode, (byBase = new Map()));
     let byLimit = byBase.get(csBase);
@@ -136,6 +151,15 @@ export class CodeCache {
 
   /** The slot for entry (pa, context, eip), created on first use. */
   slot(pa: number, context: number, mode: number, eip: number, csBase: number, csLimit: number): Slot {
+    const h = (pa ^ (pa >>> 12) ^ (context << 5)) & (RECENT_SLOTS - 1);
+    const seen = this.recent[h];
+    if (seen !== undefined && seen.pa === pa && seen.context === context && seen.eip === eip) return seen;
+    const s = this.lookup(pa, context, mode, eip, csBase, csLimit);
+    this.recent[h] = s;
+    return s;
+  }
+
+  private lookup(pa: number, context: number, mode: number, eip: number, csBase: number, csLimit: number): Slot {
     const key = pa | 0;
     let list = this.sites.get(key);
     if (!list) this.sites.set(key, (list = []));
@@ -236,6 +260,17 @@ export class CodeCache {
     this.cpu.codeMap.set(CodeOwner.TRANSLATED, frame, k, on);
   }
 
+  /**
+   * Drop a region that is not worth running compiled and keep its entries
+   * interpreted from now on (until the cache is cleared).
+   */
+  demote(t: TrackedRegion): void {
+    const slots = t.slots.filter((s) => s.entry?.region === t);
+    this.stats.invalidations.demoted++;
+    this.drop(t);
+    for (const s of slots) s.state = SlotState.NEVER;
+  }
+
   /** Drop a region: no dispatch reaches it again, its table slot is freed and its bytes stop being tracked for it. */
   drop(t: TrackedRegion): void {
     if (!t.valid) return;
@@ -313,6 +348,7 @@ export class CodeCache {
     }
     this.modules.length = 0;
     this.sites.clear();
+    this.recent.fill(undefined);
     this.clearHash();
   }
 }

@@ -3,12 +3,12 @@
  * compiled regions where they exist and Interpreter.step() everywhere else.
  *
  * At every block start (after a branch, a region exit or an exception) the
- * engine enters the Wasm dispatcher (jit/dispatcher.ts) under the current
- * context; the dispatcher runs and chains compiled regions until one returns
- * (budget spent, a helper asked, the mode may have changed) or CS:EIP has no
- * compiled code in its hash. On a miss the engine finds the code-cache slot:
- * a compiled slot missing from the hash is published again, any other counts
- * towards hotness and the interpreter steps. Hot slots are queued and
+ * engine finds the code-cache slot of CS:EIP under the current context. A
+ * compiled slot enters the Wasm dispatcher (jit/dispatcher.ts), which runs and
+ * chains compiled regions until one returns (budget spent, a helper asked, the
+ * mode may have changed) or the next CS:EIP has no compiled code in its hash;
+ * any other slot counts towards hotness and the interpreter runs to the next
+ * control transfer. Hot slots are queued and
  * translated in batches, one Wasm module per batch, and installed in the
  * dispatcher's table: at once by default (V8 compiles Wasm functions lazily on
  * their first call, so creating the module costs only its validation), or
@@ -16,6 +16,7 @@
  * runs while single-stepping, instruction breakpoints, RF or an interrupt
  * shadow are in play.
  */
+import { CodeOwner } from "../src/cpu/codemap.js";
 import type { Cpu } from "../src/cpu/cpu.js";
 import { FAULT } from "../src/cpu/exceptions.js";
 import { RF, TF } from "../src/cpu/flags.js";
@@ -76,6 +77,10 @@ const CLEAN_I = JIT_CLEAN >> 2;
  */
 const MAX_BUDGET = 1 << 18;
 export const UNLIMITED_CHAIN = 0x7fffffff;
+/** Instructions below which a dispatch that ran one region counts as short. */
+const SHORT_RUN = 8;
+/** Dispatches of one region before it may be demoted for running short. */
+const DEMOTE_AFTER = 256;
 
 /** What one dispatch did (the lockstep comparison stops after each). */
 export const enum Dispatch {
@@ -126,7 +131,8 @@ export class JitEngine implements Engine {
     const previous = cpu.onCodeWrite;
     cpu.onCodeWrite = (pa, size) => {
       previous(pa, size);
-      if (this.cache.written(pa, size) > 0) cpu.i32[STATUS_I] |= STATUS_EXIT;
+      // Writes reach here for every chunk any engine marked, and for descriptor-table pages.
+      if (cpu.codeMap.marks(CodeOwner.TRANSLATED, pa >>> 0, size) && this.cache.written(pa, size) > 0) cpu.i32[STATUS_I] |= STATUS_EXIT;
     };
   }
 
@@ -146,7 +152,11 @@ export class JitEngine implements Engine {
     this.stats.runMs += performance.now() - t0;
   }
 
-  /** One dispatch: compiled regions run by the dispatcher, or one interpreted instruction. */
+  /**
+   * One dispatch: compiled regions run by the dispatcher, or interpreted
+   * instructions up to the next control transfer (or the target, a halt, an
+   * interrupt that can be taken, attention: the interpreter's own stops).
+   */
   dispatch(target: number): Dispatch {
     const c = this.cpu;
     const i = c.i32;
@@ -160,11 +170,10 @@ export class JitEngine implements Engine {
       const csBase = i[CS_BASE_I];
       const csLimit = i[CS_LIMIT_I];
       const context = this.cache.context(mode, csBase, csLimit);
-      if (this.runCompiled(context, target)) return Dispatch.COMPILED;
       const slot = this.slotHere(context, mode, csBase, csLimit);
       if (slot) {
         if (slot.entry) {
-          // Compiled, but its dispatch-hash slot was taken by another entry.
+          // The dispatch hash may hold another entry in this one's place.
           this.cache.publish(slot);
           if (this.runCompiled(context, target)) return Dispatch.COMPILED;
         } else if (slot.state === SlotState.COLD && ++slot.count >= this.hotThreshold) {
@@ -172,7 +181,13 @@ export class JitEngine implements Engine {
         }
       }
     }
-    this.interpret();
+    if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) this.interpret();
+    else {
+      // To the next control transfer, with the interpreter's own checks after every instruction.
+      const count = c.icount;
+      this.atBlockStart = this.interpreter.runUntil(target, true);
+      this.stats.interpretedInstructions += c.icount - count;
+    }
     if (this.queue.length > 0 && (this.queue.length >= this.batchSize || c.icount - this.queuedAt >= this.batchDelay)) this.flush();
     return Dispatch.INTERPRETED;
   }
@@ -231,8 +246,11 @@ export class JitEngine implements Engine {
     if (last === -1) return false;
     this.noteLast(last);
     this.stats.dispatches++;
-    this.stats.regionRuns = c.f64[JIT_RUNS >> 3];
+    const runs = c.f64[JIT_RUNS >> 3];
+    const solo = runs - this.stats.regionRuns === 1;
+    this.stats.regionRuns = runs;
     this.stats.compiledInstructions += c.icount - before;
+    if (solo && this.lastEntry) this.noteSoloRun(this.lastEntry.region, c.icount - before);
     if (this.profile) {
       this.stats.cleanInstructions += i[CLEAN_I];
       i[CLEAN_I] = 0;
@@ -246,6 +264,18 @@ export class JitEngine implements Engine {
     if (i[BUDGET_I] <= 0) this.stats.budgetExits++;
     // A region that left before its first instruction (an access off the fast path, a budget below its first block).
     return c.icount !== before || i[EIP_I] !== eip;
+  }
+
+  /**
+   * A region that nearly always gives control back to JavaScript after a few
+   * instructions (a trap gate's entry, a stub between segment loads) costs a
+   * round trip each time and saves nothing: its entries go back to the
+   * interpreter.
+   */
+  private noteSoloRun(t: TrackedRegion, retired: number): void {
+    t.soloRuns++;
+    if (retired < SHORT_RUN) t.shortRuns++;
+    if (t.soloRuns >= DEMOTE_AFTER && t.shortRuns * 4 >= t.soloRuns * 3) this.cache.demote(t);
   }
 
   private noteLast(last: number): void {

@@ -23,7 +23,7 @@ export class JitStats {
   /** Guest faults raised by helpers inside compiled code (memory faults are raised by the interpreter after the region leaves). */
   faults = 0;
   /** Translations dropped, by cause: a write into their code (installed / still compiling), JitEngine.reset. */
-  invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0, evicted: 0 };
+  invalidations = { codeWrite: 0, pendingCodeWrite: 0, reset: 0, evicted: 0, demoted: 0 };
   /** Modules evicted whole because the code cache was full. */
   evictedModules = 0;
   /** Writes into a code-map chunk holding translated code that touched none of its instruction bytes. */

@@ -58,6 +58,18 @@ export class CodeMap {
     if (!any) this.frames.delete(frame);
   }
 
+  /** Whether `owner` marked a chunk holding any byte of the physical range [pa, pa + size). */
+  marks(owner: CodeOwner, pa: number, size: number): boolean {
+    const sh = this.chunkShift;
+    const last = (pa + size - 1) >>> sh;
+    const perFrame = 12 - sh;
+    for (let c = pa >>> sh; c <= last; c++) {
+      const owners = this.frames.get(c >>> perFrame);
+      if (owners !== undefined && owners[c & (this.chunksPerFrame - 1)] & owner) return true;
+    }
+    return false;
+  }
+
   /** Whether any byte of the physical range [pa, pa + size) lies in a marked chunk. */
   touches(pa: number, size: number): boolean {
     const sh = this.chunkShift;

@@ -80,6 +80,7 @@ export class DecodeCache {
 
   /** A guest write of `size` bytes at `pa`: drop the pages whose decoded bytes it touches. */
   written(pa: number, size: number): void {
+    if (!this.cpu.codeMap.marks(CodeOwner.DECODED, pa, size)) return;
     const end = pa + size;
     for (let frameStart = pa & ~0xfff; frameStart < end; frameStart += 0x1000) {
       const page = this.pages.get(frameStart >>> 12);

@@ -202,32 +202,40 @@ export class Interpreter {
   /**
    * Run until the instruction counter reaches `target`, the CPU halts or shuts
    * down, an interrupt becomes deliverable (irqPending and interruptible), or
-   * `attention` is raised. This is step() in a loop without the per-instruction
-   * call overhead.
+   * `attention` is raised; with `toTransfer`, also after an instruction that did
+   * not fall through to the next one (a branch, a fault). This is step() in a
+   * loop without the per-instruction call overhead. Returns false when it ran
+   * to the target with the last instruction falling through.
    */
-  runUntil(target: number): void {
+  runUntil(target: number, toTransfer = false): boolean {
     const c = this.cpu;
     const i = c.i32;
     const f = c.f64;
     while (f[ICOUNT_F] < target) {
+      const start = i[EIP_I];
+      let next: number;
       if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
         this.stepDebug();
+        next = start;
       } else {
-        const start = i[EIP_I];
         try {
           const insn = this.fetch();
-          i[EIP_I] = (start + insn.len) | 0;
+          next = (start + insn.len) | 0;
+          i[EIP_I] = next;
           HANDLERS[insn.row](c, insn);
           f[ICOUNT_F]++;
         } catch (e) {
           if (e !== FAULT) throw e;
           i[EIP_I] = start;
           this.deliverFault();
+          next = start;
         }
       }
-      if (this.attention || i[HALTED_I] !== 0 || c.shutdown) return;
-      if (this.irqPending && i[EFLAGS_I] & IF && i[SHADOW_I] === 0) return;
+      if (this.attention || i[HALTED_I] !== 0 || c.shutdown) return true;
+      if (this.irqPending && i[EFLAGS_I] & IF && i[SHADOW_I] === 0) return true;
+      if (toTransfer && i[EIP_I] !== next) return true;
     }
+    return false;
   }
 
   /** Run until HLT, shutdown, or `limit` instructions retired. Returns instructions retired. */
