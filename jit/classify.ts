@@ -54,9 +54,10 @@ export function classify(row: OpRow, i: Insn, mode: Mode): Classification {
   if (cls & OpClass.PRIV && cls & OpClass.MODEDEP && mode.vm) return { kind: Kind.FAULT, vector: Vector.UD, code: 0 };
   if (cls & OpClass.PRIV && mode.cpl !== 0) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
   if (cls & OpClass.IOPL && ioplFault(row, mode)) return { kind: Kind.FAULT, vector: Vector.GP, code: 0 };
-  // A REP string retires once per iteration: compiled code returns after it, with the count it left.
-  if (cls & (OpClass.BLOCKEND | OpClass.SEGLOAD) || (cls & OpClass.STRING && i.rep !== 0)) return { kind: Kind.HELPER_EXIT };
+  if (cls & (OpClass.BLOCKEND | OpClass.SEGLOAD)) return { kind: Kind.HELPER_EXIT };
   const emitter = EMITTERS[row.id];
   if (emitter && (!emitter.accepts || emitter.accepts(i, mode))) return { kind: Kind.INLINE, emitter };
+  // A REP string retires once per iteration: compiled code returns after it, with the count it left.
+  if (cls & OpClass.STRING && i.rep !== 0) return { kind: Kind.HELPER_EXIT };
   return { kind: cls & OpClass.BRANCH ? Kind.HELPER_EXIT : Kind.HELPER };
 }

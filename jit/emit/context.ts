@@ -109,6 +109,8 @@ export class Ctx {
   slowExits = false;
   /** The current block has a translation-time check: a helper, a raise or a run-time privilege or limit test. */
   checked = false;
+  /** Set by withSlowPath: what an access off the fast path does. */
+  private slowPath: (() => Stmt) | null = null;
 
   constructor(
     readonly m: WasmModule,
@@ -264,8 +266,56 @@ export class Ctx {
    * it: what compiled code does with an access that cannot take the fast path.
    */
   exitBefore(): Stmt {
+    if (this.slowPath) return this.slowPath();
     this.slowExits = true;
     return this.returnAt(this.eip, this.blockLen - this.index);
+  }
+
+  /**
+   * What an access off the fast path does instead of leaving before the
+   * instruction, while `f` emits (a REP string part-way through its iterations
+   * cannot leave: the interpreter's handler finishes it, see repeatRest).
+   */
+  withSlowPath(slow: () => Stmt, f: () => void): void {
+    const outer = this.slowPath;
+    this.slowPath = slow;
+    try {
+      f();
+    } finally {
+      this.slowPath = outer;
+    }
+  }
+
+  /** The statements `f` emits, as one statement, instead of emitting them. */
+  capture(f: () => void): Stmt {
+    const outer = this.code;
+    this.code = [];
+    f();
+    const inner = this.code;
+    this.code = outer;
+    return this.m.block(null, inner);
+  }
+
+  /**
+   * The interpreter's handler runs the rest of the current (REP) instruction
+   * from the registers as they are, with the iterations done so far counted in
+   * n, and the region returns after it with the count the handler left. The
+   * statement may sit on a conditional path: nothing of the context changes.
+   */
+  repeatRest(i: Insn): Stmt {
+    const m = this.m;
+    const id = this.services.helperId(i);
+    this.checked = true;
+    const pending = this.recordPending;
+    const sync = this.sync();
+    this.recordPending = pending;
+    return m.block(null, [
+      ...sync,
+      m.drop(m.callI32(Import.EXEC, [m.c(id)])),
+      // The exit writes the locals back: they take what the handler left.
+      ...this.reload(),
+      this.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(this.icount0))), m.c(1)), RegionStatus.RETURN),
+    ]);
   }
 
   /**

@@ -1,10 +1,14 @@
 /**
- * MOVS STOS LODS SCAS CMPS without REP (src/interp/string.ts): one element,
- * its accesses first, then the index registers by DF and the address size (a
- * 16-bit index wraps and keeps the register's high word). REP forms, INS and
- * OUTS run through the helper.
+ * MOVS STOS LODS SCAS CMPS (src/interp/string.ts): one element, its accesses
+ * first, then the index registers by DF and the address size (a 16-bit index
+ * wraps and keeps the register's high word). REP MOVS and REP STOS with a small
+ * count loop inline, one element per iteration; a larger count, or an element
+ * off the fast path part-way, goes to the interpreter's handler for the rest
+ * (it copies whole runs at once), and the region returns after it. The other
+ * REP forms, INS and OUTS run through the helper.
  */
 import { ARITH, DF, LazyOp } from "../../src/cpu/flags.js";
+import { RegionStatus } from "../layout.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { sizeOf } from "../../src/interp/operands.js";
@@ -84,6 +88,22 @@ const ELEMENTS: Record<string, [Element, number, number]> = {
   ],
 };
 
+/** One emitter per row: the REP form by `repeated`, the plain one by `single`. */
+function repeatedOrSingle(name: string): EmitterFactory {
+  const plain = single(name);
+  const rep = repeated(name);
+  return (row) => {
+    const a = plain(row);
+    const b = rep(row);
+    return {
+      mayFault: true,
+      reads: (i) => (i.rep !== 0 ? (b.reads?.(i) ?? 0) : (a.reads?.(i) ?? 0)),
+      writes: (i, mode) => (i.rep !== 0 ? b.writes(i, mode) : a.writes(i, mode)),
+      emit: (x, i) => (i.rep !== 0 ? b.emit?.(x, i) : a.emit?.(x, i)),
+    };
+  };
+}
+
 function single(name: string): EmitterFactory {
   const [element, reads, writes] = ELEMENTS[name];
   return (row: OpRow): Emitter => {
@@ -108,9 +128,56 @@ function single(name: string): EmitterFactory {
   };
 }
 
+/** Above this count a REP goes to the handler, whose runs beat an element loop. */
+const INLINE_COUNT = 32;
+const ECX = 1 << Reg.ECX;
+
+/**
+ * REP MOVS / REP STOS. The instruction retires once per iteration: n counts
+ * each iteration done, less the one the block counted, and past the target
+ * (an overshoot the interpreter makes too) the region returns after it.
+ */
+function repeated(name: string): EmitterFactory {
+  const [element, reads, writes] = ELEMENTS[name];
+  return (row: OpRow): Emitter => {
+    const operand = row.operands.find((o) => o[0] === "X" || o[0] === "Y");
+    if (!operand) throw new Error(`string row ${row.mnemonic} has no X/Y operand`);
+    const size = sizeOf(operand);
+    return {
+      accepts: (i) => i.rep !== 0,
+      mayFault: true,
+      reads: () => reads | ECX,
+      writes: () => writes | ECX,
+      emit(x, i) {
+        const m = x.m;
+        const sz = size(i);
+        const n = sz >> 3;
+        const csize = i.a32 ? 32 : 16;
+        // Every sync on the way (the handler's entries) must store what the loop changes.
+        x.dirty |= writes | ECX;
+        const k = x.hold(m.c(0));
+        const rest = () => m.block(null, [m.set(x.n, m.add(m.get(x.n), m.get(k))), x.repeatRest(i)]);
+        const d = x.hold(m.select(m.and(x.eflags(), m.c(DF)), m.c(-n), m.c(n)));
+        const loop = x.capture(() => {
+          x.emit(m.br("rep.done", m.eqz(x.reg(Reg.ECX, csize))));
+          x.withSlowPath(rest, () => element(x, i, sz, () => m.get(d)));
+          x.setReg(Reg.ECX, csize, m.sub(x.reg(Reg.ECX, csize), m.c(1)));
+          x.emit(m.set(k, m.add(m.get(k), m.c(1))), m.br("rep.next"));
+        });
+        x.emit(
+          m.if(m.gtU(x.reg(Reg.ECX, csize), m.c(INLINE_COUNT)), rest()),
+          m.block("rep.done", [m.loop("rep.next", loop)]),
+          m.if(m.get(k), m.set(x.n, m.add(m.get(x.n), m.sub(m.get(k), m.c(1))))),
+          m.if(m.gtU(m.get(x.n), m.get(x.budget)), x.exit(m.c(x.nextEip), x.retiredAfter(), RegionStatus.RETURN)),
+        );
+      },
+    };
+  };
+}
+
 export const emitters: Record<string, EmitterFactory> = {
-  movs: single("movs"),
-  stos: single("stos"),
+  movs: repeatedOrSingle("movs"),
+  stos: repeatedOrSingle("stos"),
   lods: single("lods"),
   scas: single("scas"),
   cmps: single("cmps"),

@@ -52,6 +52,63 @@ suite("string instructions without REP inline", () => {
   }
 });
 
+/** REP MOVS / REP STOS with counts around the inline limit (32), both directions, overlapping copies. */
+function repeats(code32: boolean, seed: number, count: number): Asm[] {
+  const v = new Values(seed);
+  const cases: Asm[] = [];
+  for (let k = 0; k < count; k++) {
+    const a = new Asm(code32);
+    a.regs(v.registers());
+    const stos = k & 1;
+    const op = (stos ? 0xaa : 0xa4) + (v.int(4) === 0 ? 0 : 1);
+    const sz = op & 1 ? (v.int(3) === 0 ? 16 : 32) : 8;
+    const prefixes = sz === 16 ? [0x66] : [];
+    const slot = SLOTS + 0x100 * (k % 8);
+    const down = v.int(3) === 0;
+    // Up to 40 elements of up to 4 bytes: 160 bytes from the slot's middle either way stay in the area.
+    const src = slot + 0x80 + v.int(8);
+    const dst = v.int(3) === 0 ? src + (v.int(9) - 4) : slot + 0x80 + v.int(16);
+    const base = code32 ? DATA : 0;
+    a.mov(Reg.ESI, base + src).mov(Reg.EDI, base + dst).mov(Reg.ECX, v.int(4) === 0 ? 0 : v.int(41));
+    for (let w = 0; w < 0x100; w += 4) a.store(slot + w, v.value());
+    producer(a, k >> 2, v);
+    a.emit(down ? 0xfd : 0xfc);
+    a.probe(...prefixes, 0xf3, op);
+    a.emit(0xfc);
+    cases.push(a.check());
+  }
+  return cases;
+}
+
+/** REP MOVSD / STOSD whose run crosses a page part-way: that element leaves the fast path, the handler does the rest. */
+function crossings(seed: number, count: number): Asm[] {
+  const v = new Values(seed);
+  const cases: Asm[] = [];
+  for (let k = 0; k < count; k++) {
+    const a = new Asm(true);
+    a.regs(v.registers());
+    const edge = DATA + 0x3000;
+    a.mov(Reg.ESI, DATA + 0x2100 + v.int(64)).mov(Reg.EDI, edge - 2 - 4 * v.int(4) - v.int(3)).mov(Reg.ECX, 2 + v.int(12));
+    a.probe(0xf3, k & 1 ? 0xab : 0xa5);
+    a.helpers++; // the handler finishes the REP from the crossing element
+    cases.push(a.check());
+  }
+  return cases;
+}
+
+suite("REP MOVS and REP STOS inline", () => {
+  for (const mode of MODES) {
+    it(`counts around the inline limit, both directions, overlapping, ${mode}`, () => {
+      runCases(mode, repeats(mode !== "real", 97 + mode.length, 200), { faults: true });
+    });
+  }
+  for (const mode of ["flat", "paged"] as const) {
+    it(`an element crossing a page part-way, ${mode}`, () => {
+      runCases(mode, crossings(41, 40));
+    });
+  }
+});
+
 suite("RDTSC inline", () => {
   for (const mode of MODES) {
     it(`EDX:EAX from the count, ${mode}`, () => {
