@@ -1,11 +1,14 @@
 /**
  * Decoded instructions cached per physical page (DESIGN principle 10): the
  * interpreter decodes an instruction once and dispatches the cached Insn after.
- * A page's cache is dropped when a write touches a byte of a decoded instruction.
+ * A write that touches a byte of a decoded instruction drops that instruction
+ * alone: code patching its own immediates or generating stubs next to running
+ * code would otherwise pay for decoding the whole page again after every store.
  * The decoded bytes are marked in the CPU's code map, so writes to the page's
  * other chunks (data sharing the page with code) never reach here and stay on
- * compiled code's fast path; writes within a marked chunk are checked byte by
- * byte. Instructions that cross a page end are not cached.
+ * compiled code's fast path; writes within a marked chunk look at the
+ * instructions that may overlap them. Instructions that cross a page end are
+ * not cached.
  */
 import { CodeOwner } from "../cpu/codemap.js";
 import type { Cpu } from "../cpu/cpu.js";
@@ -19,10 +22,15 @@ export class DecodedPage {
   readonly slot = new Int16Array(4096).fill(-1);
   /** CS.D each slot was decoded with (1 = 32-bit). */
   readonly code32 = new Uint8Array(4096);
-  /** 1 for every byte that belongs to a decoded instruction. */
-  readonly covered = new Uint8Array(4096);
   readonly insns: Insn[] = [];
+  /** Indexes into insns of dropped instructions, reused by the next store. */
+  readonly free: number[] = [];
+  /** Decoded instructions held; a page left with none is dropped, so a frame reused for data costs nothing. */
+  live = 0;
 }
+
+/** The longest instruction: a write at offset o can only overlap instructions starting after o - 15. */
+const MAX_INSN = 15;
 
 export class DecodeCache {
   private readonly pages = new Map<number, DecodedPage>();
@@ -30,6 +38,7 @@ export class DecodeCache {
   private lastPage: DecodedPage | undefined;
   hits = 0;
   misses = 0;
+  /** Decoded instructions dropped because a write touched their bytes. */
   invalidations = 0;
 
   constructor(private readonly cpu: Cpu) {}
@@ -66,19 +75,23 @@ export class DecodeCache {
     const off = pa & 0xfff;
     let k = page.slot[off];
     if (k < 0) {
-      k = page.insns.length;
-      page.insns.push(new Insn());
+      const reused = page.free.pop();
+      if (reused !== undefined) k = reused;
+      else {
+        k = page.insns.length;
+        page.insns.push(new Insn());
+      }
       page.slot[off] = k;
+      page.live++;
     }
     page.code32[off] = code32 ? 1 : 0;
-    page.covered.fill(1, off, off + insn.len);
     this.cpu.codeMap.mark(CodeOwner.DECODED, frame, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
     return slot;
   }
 
-  /** A guest write of `size` bytes at `pa`: drop the pages whose decoded bytes it touches. */
+  /** A guest write of `size` bytes at `pa`: drop the decoded instructions it touches. */
   written(pa: number, size: number): void {
     if (!this.cpu.codeMap.marks(CodeOwner.DECODED, pa, size)) return;
     const end = pa + size;
@@ -87,12 +100,17 @@ export class DecodeCache {
       if (!page) continue;
       const from = Math.max(pa, frameStart) - frameStart;
       const to = Math.min(end, frameStart + 0x1000) - frameStart;
-      for (let k = from; k < to; k++) {
-        if (page.covered[k]) {
-          this.invalidateFrame(frameStart >>> 12);
-          break;
+      const slot = page.slot;
+      for (let off = Math.max(0, from - MAX_INSN + 1); off < to; off++) {
+        const k = slot[off];
+        if (k >= 0 && off + page.insns[k].len > from) {
+          slot[off] = -1;
+          page.free.push(k);
+          page.live--;
+          this.invalidations++;
         }
       }
+      if (page.live === 0) this.invalidateFrame(frameStart >>> 12);
     }
   }
 
@@ -102,7 +120,6 @@ export class DecodeCache {
     if (!page) return;
     page.valid = false;
     this.pages.delete(frame);
-    this.invalidations++;
     this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
     this.cpu.codeMap.clearFrame(CodeOwner.DECODED, frame);
     if (frame === this.lastFrame) {

@@ -34,6 +34,25 @@ describe("decode cache and writes to the code's page", () => {
     expect(m.interp.decodeCache.invalidations).toBe(1);
   });
 
+  it("a write drops only the instructions it overlaps; their neighbours stay decoded", () => {
+    const m = protectedMachine();
+    // mov byte [CODE+7], 0x42 (turns the "inc ecx" at CODE+7 into "inc edx"); inc ecx; inc ecx
+    const at = CODE + 7;
+    load(m, CODE, [0xc6, 0x05, at & 0xff, (at >> 8) & 0xff, (at >> 16) & 0xff, at >>> 24, 0x42, 0x41, 0x41]);
+    m.cpu.setReg32(Reg.ECX, 0);
+    m.cpu.setReg32(Reg.EDX, 0);
+    m.cpu.eip = CODE + 7;
+    run(m, 2); // decode both increments first
+    m.cpu.eip = CODE;
+    run(m, 3);
+    const dc = m.interp.decodeCache;
+    expect(m.cpu.reg32(Reg.EDX)).toBe(1);
+    expect(m.cpu.reg32(Reg.ECX)).toBe(3);
+    expect(dc.invalidations).toBe(1);
+    // The two increments, the store, and the rewritten increment again: the second increment hit.
+    expect(dc.misses).toBe(4);
+  });
+
   it("an instruction crossing into a new page does not leave the previous page's instructions in the fast path", () => {
     const m = protectedMachine();
     // "inc ecx" at offset 0x10 of one page, run first: the fetch fast path holds that page.
