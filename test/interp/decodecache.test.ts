@@ -2,6 +2,20 @@ import { describe, expect, it } from "vitest";
 import { Reg } from "../../src/cpu/layout.js";
 import { CODE, load, protectedMachine, run } from "./harness.js";
 
+/**
+ * "mov byte [CODE+7], 0x42" (turning the "inc ecx" at CODE+7 into "inc edx"), then
+ * "inc ecx" twice, with ECX and EDX zero and EIP at the first increment.
+ */
+function selfPatchingMachine(): ReturnType<typeof protectedMachine> {
+  const m = protectedMachine();
+  const at = CODE + 7;
+  load(m, CODE, [0xc6, 0x05, at & 0xff, (at >> 8) & 0xff, (at >> 16) & 0xff, at >>> 24, 0x42, 0x41, 0x41]);
+  m.cpu.setReg32(Reg.ECX, 0);
+  m.cpu.setReg32(Reg.EDX, 0);
+  m.cpu.eip = CODE + 7;
+  return m;
+}
+
 describe("decode cache and writes to the code's page", () => {
   it("a write to data sharing the page keeps the decoded instructions", () => {
     const m = protectedMachine();
@@ -18,13 +32,7 @@ describe("decode cache and writes to the code's page", () => {
   });
 
   it("a write to a decoded instruction's bytes drops it and the new bytes run", () => {
-    const m = protectedMachine();
-    // mov byte [CODE+7], 0x42 (turns the following "inc ecx" into "inc edx"); then inc ecx
-    const at = CODE + 7;
-    load(m, CODE, [0xc6, 0x05, at & 0xff, (at >> 8) & 0xff, (at >> 16) & 0xff, at >>> 24, 0x42, 0x41, 0x41]);
-    m.cpu.setReg32(Reg.ECX, 0);
-    m.cpu.setReg32(Reg.EDX, 0);
-    m.cpu.eip = CODE + 7;
+    const m = selfPatchingMachine();
     run(m, 1); // decode "inc ecx" at CODE+7 first
     expect(m.cpu.reg32(Reg.ECX)).toBe(1);
     m.cpu.eip = CODE;
@@ -35,13 +43,7 @@ describe("decode cache and writes to the code's page", () => {
   });
 
   it("a write drops only the instructions it overlaps; their neighbours stay decoded", () => {
-    const m = protectedMachine();
-    // mov byte [CODE+7], 0x42 (turns the "inc ecx" at CODE+7 into "inc edx"); inc ecx; inc ecx
-    const at = CODE + 7;
-    load(m, CODE, [0xc6, 0x05, at & 0xff, (at >> 8) & 0xff, (at >> 16) & 0xff, at >>> 24, 0x42, 0x41, 0x41]);
-    m.cpu.setReg32(Reg.ECX, 0);
-    m.cpu.setReg32(Reg.EDX, 0);
-    m.cpu.eip = CODE + 7;
+    const m = selfPatchingMachine();
     run(m, 2); // decode both increments first
     m.cpu.eip = CODE;
     run(m, 3);
