@@ -1,8 +1,11 @@
 /**
  * 16550A UART. Transmission is instantaneous (a byte written to THR goes straight
  * to the sink, so THR is always empty again by the next read of LSR); reception
- * goes through a 16-byte FIFO filled by the host. Interrupts follow the 16550's
- * priority: line status, received data (or FIFO timeout), THR empty, modem status.
+ * goes through a 16-byte FIFO filled by the host. Bytes the host sends wait on the
+ * line (as with hardware flow control) and enter the FIFO as the guest makes room,
+ * so input is never lost; receive() is the line without flow control (loopback).
+ * Interrupts follow the 16550's priority: line status, received data (or FIFO
+ * timeout), THR empty, modem status.
  */
 import type { PortDevice } from "./portbus.js";
 
@@ -36,6 +39,9 @@ export class Uart16550 implements PortDevice {
   private readonly rx = new Uint8Array(FIFO_SIZE);
   private rxHead = 0;
   private rxCount = 0;
+  /** Host bytes waiting for room in the FIFO, from lineHead on. */
+  private line: number[] = [];
+  private lineHead = 0;
   /** THR-empty interrupt pending (cleared by reading IIR while it is the reason, or by writing THR). */
   private threPending = false;
   private irqLevel = false;
@@ -68,6 +74,31 @@ export class Uart16550 implements PortDevice {
   /** Free space in the receive FIFO. */
   get rxSpace(): number {
     return (this.fcr & 1 ? FIFO_SIZE : 1) - this.rxCount;
+  }
+
+  /** Host side: bytes for the guest to read, all of them, as the FIFO makes room. */
+  send(bytes: Uint8Array): void {
+    for (const b of bytes) this.line.push(b);
+    this.fill();
+  }
+
+  /** Bytes sent by the host that have not reached the FIFO yet. */
+  get waiting(): number {
+    return this.line.length - this.lineHead;
+  }
+
+  private fill(): void {
+    if (this.lineHead === this.line.length) return;
+    let room = this.rxSpace;
+    while (room-- > 0 && this.lineHead < this.line.length) {
+      this.rx[(this.rxHead + this.rxCount) % FIFO_SIZE] = this.line[this.lineHead++];
+      this.rxCount++;
+    }
+    if (this.lineHead === this.line.length) {
+      this.line = [];
+      this.lineHead = 0;
+    }
+    this.update();
   }
 
   private get dlab(): boolean {
@@ -109,6 +140,7 @@ export class Uart16550 implements PortDevice {
         this.rxHead = (this.rxHead + 1) % FIFO_SIZE;
         this.rxCount--;
         this.update();
+        this.fill();
         return b;
       }
       case 1:
@@ -181,6 +213,7 @@ export class Uart16550 implements PortDevice {
         }
         this.fcr = value & 0xc9;
         this.update();
+        this.fill();
         return;
       case 3:
         this.lcr = value;
