@@ -4,6 +4,10 @@ import { BootError } from "./errors.js";
 export interface LoadSegment {
   /** Physical load address (p_paddr). */
   paddr: number;
+  /** The address the code sees (p_vaddr). */
+  vaddr: number;
+  /** p_flags: PF_X 1, PF_W 2, PF_R 4. */
+  flags: number;
   fileOffset: number;
   fileSize: number;
   memSize: number;
@@ -13,6 +17,9 @@ export interface ElfImage {
   entry: number;
   segments: LoadSegment[];
 }
+
+/** p_flags bit: the segment holds code. */
+export const PF_X = 1;
 
 export function isElf(image: Uint8Array): boolean {
   return image.length >= 4 && image[0] === 0x7f && image[1] === 0x45 && image[2] === 0x4c && image[3] === 0x46;
@@ -40,14 +47,16 @@ export function parseElf32(image: Uint8Array): ElfImage {
     const p = phoff + k * phentsize;
     if (dv.getUint32(p, true) !== 1) continue; // PT_LOAD only
     const fileOffset = dv.getUint32(p + 4, true);
+    const vaddr = dv.getUint32(p + 8, true);
     const paddr = dv.getUint32(p + 12, true);
     const fileSize = dv.getUint32(p + 16, true);
     const memSize = dv.getUint32(p + 20, true);
+    const flags = dv.getUint32(p + 24, true);
     if (fileOffset + fileSize > image.length) {
       throw new BootError(`truncated ELF file: segment ${k} needs bytes up to ${fileOffset + fileSize}, file has ${image.length}`);
     }
     if (memSize < fileSize) throw new BootError(`malformed ELF file: segment ${k} memory size is smaller than its file size`);
-    segments.push({ paddr, fileOffset, fileSize, memSize });
+    segments.push({ paddr, vaddr, flags, fileOffset, fileSize, memSize });
   }
   if (segments.length === 0) throw new BootError("ELF file has no loadable segments");
   return { entry, segments };

@@ -76,32 +76,57 @@ function checkFits(cpu: Cpu, pa: number, n: number, what: string): void {
   }
 }
 
+/** Where an address-field image (flag 16) loads: file bytes [fileStart, fileStart + length) at loadAddr. */
+export interface AddressFields {
+  headerAddr: number;
+  loadAddr: number;
+  fileStart: number;
+  length: number;
+  bssEnd: number;
+  entry: number;
+}
+
+export function hasAddressFields(hdr: MultibootHeader): boolean {
+  return (hdr.flags & FLAG_ADDRESS_FIELDS) !== 0;
+}
+
+export function addressFields(image: Uint8Array, hdr: MultibootHeader): AddressFields {
+  if (hdr.offset + 32 > image.length) throw new BootError("truncated multiboot image: address fields cut off");
+  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const headerAddr = dv.getUint32(hdr.offset + 12, true);
+  const loadAddr = dv.getUint32(hdr.offset + 16, true);
+  const loadEnd = dv.getUint32(hdr.offset + 20, true);
+  const bssEnd = dv.getUint32(hdr.offset + 24, true);
+  const entry = dv.getUint32(hdr.offset + 28, true);
+  const fileStart = hdr.offset - (headerAddr - loadAddr);
+  if (headerAddr < loadAddr || fileStart < 0) throw new BootError("malformed multiboot image: header_addr below load_addr");
+  const length = loadEnd === 0 ? image.length - fileStart : loadEnd - loadAddr;
+  if (length < 0 || fileStart + length > image.length) throw new BootError("truncated multiboot image: load_end_addr past the end of the file");
+  return { headerAddr, loadAddr, fileStart, length, bssEnd, entry };
+}
+
+/** Bytes of the header: the address fields are there with flag 16 (or 2), the video fields with flag 2. */
+export function headerLength(hdr: MultibootHeader): number {
+  return hdr.flags & FLAG_VIDEO_MODE ? 48 : hdr.flags & FLAG_ADDRESS_FIELDS ? 32 : 12;
+}
+
 /** Load `image` and prepare the CPU to enter it. */
 export function loadMultiboot(cpu: Cpu, image: Uint8Array, opts: MultibootOptions = {}): MultibootResult {
   const hdr = findMultibootHeader(image);
   if (!hdr) throw new BootError("not a multiboot image: no valid multiboot header in the first 8 KiB");
   const unsupported = hdr.flags & 0xffff & ~SUPPORTED_REQUIRED;
   if (unsupported) throw new BootError(`unsupported multiboot image: required feature flags 0x${unsupported.toString(16)}`);
-  const dv = new DataView(image.buffer, image.byteOffset, image.byteLength);
   let entry: number;
   let end = 0;
-  if (hdr.flags & FLAG_ADDRESS_FIELDS) {
-    if (hdr.offset + 32 > image.length) throw new BootError("truncated multiboot image: address fields cut off");
-    const headerAddr = dv.getUint32(hdr.offset + 12, true);
-    const loadAddr = dv.getUint32(hdr.offset + 16, true);
-    const loadEnd = dv.getUint32(hdr.offset + 20, true);
-    const bssEnd = dv.getUint32(hdr.offset + 24, true);
-    entry = dv.getUint32(hdr.offset + 28, true);
-    const fileStart = hdr.offset - (headerAddr - loadAddr);
-    if (headerAddr < loadAddr || fileStart < 0) throw new BootError("malformed multiboot image: header_addr below load_addr");
-    const length = loadEnd === 0 ? image.length - fileStart : loadEnd - loadAddr;
-    if (length < 0 || fileStart + length > image.length) throw new BootError("truncated multiboot image: load_end_addr past the end of the file");
-    copyIn(cpu, loadAddr, image.subarray(fileStart, fileStart + length), "image");
-    end = loadAddr + length;
-    if (bssEnd > end) {
-      zeroFill(cpu, end, bssEnd - end, "bss");
-      end = bssEnd;
+  if (hasAddressFields(hdr)) {
+    const a = addressFields(image, hdr);
+    copyIn(cpu, a.loadAddr, image.subarray(a.fileStart, a.fileStart + a.length), "image");
+    end = a.loadAddr + a.length;
+    if (a.bssEnd > end) {
+      zeroFill(cpu, end, a.bssEnd - end, "bss");
+      end = a.bssEnd;
     }
+    entry = a.entry;
   } else {
     if (!isElf(image)) throw new BootError("multiboot image is neither ELF nor has address fields (flag 16)");
     const elf = parseElf32(image);

@@ -5,24 +5,9 @@ import { readCpio, S_IFCHR, S_IFDIR, S_IFREG, writeCpio } from "../../src/boot/c
 import { BootError } from "../../src/boot/errors.js";
 import { isBzImage, loadLinux } from "../../src/boot/linux.js";
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from "../../src/boot/multiboot.js";
+import { addressImage } from "../support/images.js";
 
 const MB = 0x1badb002;
-
-/** An address-field multiboot image: header at 0, loaded at 1 MiB, `code` after the header. */
-function addressImage(code: number[], flags = 0x00010000, bss = 0x100): Uint8Array {
-  const img = new Uint8Array(32 + code.length);
-  const dv = new DataView(img.buffer);
-  dv.setUint32(0, MB, true);
-  dv.setUint32(4, flags, true);
-  dv.setUint32(8, (-(MB + flags)) >>> 0, true);
-  dv.setUint32(12, 0x100000, true);
-  dv.setUint32(16, 0x100000, true);
-  dv.setUint32(20, 0x100000 + img.length, true);
-  dv.setUint32(24, 0x100000 + img.length + bss, true);
-  dv.setUint32(28, 0x100020, true);
-  img.set(code, 32);
-  return img;
-}
 
 /** A minimal ELF32 i386 executable with one PT_LOAD segment and a multiboot header inside it. */
 function elfImage(opts: { machine?: number; truncate?: number } = {}): Uint8Array {
