@@ -5,10 +5,12 @@ import { BootError } from "../src/boot/errors.js";
 import { isBzImage, loadLinux } from "../src/boot/linux.js";
 import { findMultibootHeader, loadMultiboot } from "../src/boot/multiboot.js";
 import { isRomImage, loadRom } from "../src/boot/rom.js";
-import { UsageError } from "./errors.js";
+import { ImageError, UsageError } from "./errors.js";
+import { ioReason } from "./files.js";
 import type { Machine } from "./machine.js";
+import type { ImageKind } from "./types.js";
 
-export type ImageKind = "multiboot" | "bzimage" | "rom";
+export type { ImageKind } from "./types.js";
 
 /** The built-in guest `jit386 run` starts when no image is given. */
 export const DEFAULT_GUEST = fileURLToPath(new URL("../guests/default/default.bin", import.meta.url));
@@ -17,22 +19,20 @@ export function readImage(path: string, what = "image"): Uint8Array {
   try {
     return new Uint8Array(readFileSync(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String(code ?? e);
-    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
+    throw new ImageError(`cannot read ${what} '${path}': ${ioReason(e)}`);
   }
 }
 
 export function detectImage(path: string, image: Uint8Array): ImageKind {
-  if (image.length === 0) throw new UsageError(`'${path}' is empty`);
+  if (image.length === 0) throw new ImageError(`'${path}' is empty`);
   if (findMultibootHeader(image)) return "multiboot";
   if (isBzImage(image)) return "bzimage";
   if (image.length >= 0x202 && image[0x1fe] === 0x55 && image[0x1ff] === 0xaa && image[0x202] === 0x48) {
     // Looks like a Linux boot sector with a damaged or cut-off header.
-    throw new UsageError(`'${path}': truncated bzImage`);
+    throw new ImageError(`'${path}': truncated bzImage`);
   }
   if (isRomImage(image)) return "rom";
-  throw new UsageError(`'${path}' is not a guest image jit386 can boot (not multiboot, not a Linux bzImage, not a ROM image)`);
+  throw new ImageError(`'${path}' is not a guest image jit386 can boot (not multiboot, not a Linux bzImage, not a ROM image)`);
 }
 
 export interface BootOptions {
@@ -43,7 +43,7 @@ export interface BootOptions {
 /** Load `image` into `m` and arrange for the same boot to be repeated on a reboot. */
 export function bootImage(m: Machine, path: string, image: Uint8Array, opts: BootOptions = {}): ImageKind {
   const kind = detectImage(path, image);
-  if (opts.initrd && kind !== "bzimage") throw new UsageError("--initrd needs a Linux bzImage");
+  if (opts.initrd && kind !== "bzimage") throw new UsageError(`an initrd is for a Linux bzImage, and '${path}' is a ${kind} image`);
   const load = () => {
     switch (kind) {
       case "multiboot":
@@ -60,7 +60,7 @@ export function bootImage(m: Machine, path: string, image: Uint8Array, opts: Boo
   try {
     load();
   } catch (e) {
-    if (e instanceof BootError) throw new UsageError(`${path}: ${e.message}`);
+    if (e instanceof BootError) throw new ImageError(`${path}: ${e.message}`);
     throw e;
   }
   m.rebootHandler = load;

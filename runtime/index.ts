@@ -1,15 +1,13 @@
 /**
- * Public embedding API of jit386.
+ * The public embedding API of jit386 (the package's main entry). See README.md,
+ * "Embedding":
  *
  *   const m = createMachine({ memMiB: 64 });
  *   m.on("serial", (byte) => process.stdout.write(Uint8Array.of(byte)));
- *   bootImage(m, "guest.elf", bytes);
+ *   bootImage(m, "guest.elf");
  *   const result = await m.run();
  */
-export { createMachine, Machine } from "./machine.js";
-export type { MachineEvents, MachineOptions, RunResult, StopReason } from "./machine.js";
-export { bootImage, detectImage, readImage } from "./image.js";
-export type { BootOptions, ImageKind } from "./image.js";
-export { Cpu } from "../src/cpu/cpu.js";
-export { Interpreter } from "../src/interp/interpreter.js";
-export { disassemble, disassembleOne } from "../src/disasm/disasm.js";
+export { bootImage, createMachine, detectImage, disassemble, Machine } from "./api.js";
+export type { Instruction } from "./api.js";
+export { ImageError, UsageError } from "./errors.js";
+export type { BootOptions, ImageKind, JitFigures, JitOptions, MachineEvents, MachineOptions, MachineStats, RunResult, StopReason } from "./types.js";

@@ -33,25 +33,9 @@ import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
 import { helperImports } from "./jithelpers.js";
 import { JitStats } from "./jitstats.js";
+import type { JitOptions } from "./types.js";
 
-export interface JitOptions {
-  /** Block-start executions before an entry is translated (default 50). */
-  hotThreshold?: number;
-  /** Regions per module (default 64). */
-  batchSize?: number;
-  /** Instructions a partial batch may wait before it is compiled anyway (default 200000). */
-  batchDelay?: number;
-  /** "sync" (default): create and install modules at once; "async": WebAssembly.compile while interpreting. */
-  compile?: "async" | "sync";
-  /** Regions the dispatcher may chain before returning (default: unlimited); 1 for a lockstep comparison. */
-  chain?: number;
-  /** Region functions the code cache holds at once (default 32768). */
-  tableSize?: number;
-  /** Translated guest instructions the code cache holds at once (default 1 << 20). */
-  maxInstructions?: number;
-  /** Count the instructions that ran in blocks without translation-time checks (a statistic; costs a little speed). */
-  profile?: boolean;
-}
+export type { JitOptions } from "./types.js";
 
 const EFLAGS_I = L.EFLAGS >> 2;
 const SHADOW_I = L.INTERRUPT_SHADOW >> 2;

@@ -1,4 +1,4 @@
-/** The JIT's counters (issue 5, item 10), as one plain object the command line can print as JSON. */
+/** The JIT's counters, as one plain object the command line can print as JSON. */
 export class JitStats {
   /** Regions translated and the guest instructions in them (inline / through the helper). */
   regionsTranslated = 0;
@@ -68,7 +68,7 @@ export class JitStats {
     return this.instructionsTranslated === 0 ? 0 : (this.translateMs * 1000) / this.instructionsTranslated;
   }
 
-  toJSON(): Record<string, unknown> {
+  toJSON() {
     return {
       regionsTranslated: this.regionsTranslated,
       instructionsTranslated: this.instructionsTranslated,

@@ -22,53 +22,12 @@ import { Rtc146818 } from "../src/devices/rtc.js";
 import { Uart16550 } from "../src/devices/uart16550.js";
 import { Interpreter } from "../src/interp/interpreter.js";
 import { type Engine, InterpreterEngine } from "./engine.js";
-import { JitEngine, type JitOptions } from "./jit.js";
+import { UsageError } from "./errors.js";
+import { JitEngine } from "./jit.js";
+import type { MachineEvents, MachineOptions, RunResult } from "./types.js";
+import { checkBytes, checkFunction, checkInt, checkLimit, checkMachineOptions, checkName } from "./validate.js";
 
-export interface MachineOptions {
-  /** Guest RAM in MiB (default 64). */
-  memMiB?: number;
-  /** Virtual instruction slots per second (default DEFAULT_IPS). */
-  ips?: number;
-  /** RTC start time; default a fixed date, so runs are deterministic. */
-  startTime?: Date;
-  /** Devices follow the wall clock (interactive use; runs are then not reproducible). */
-  realtime?: boolean;
-  /** Restart the guest on a guest-initiated reset instead of ending the run. */
-  reboot?: boolean;
-  /** Execution engine (default "jit": the interpreter with hot code translated to Wasm). */
-  engine?: "interp" | "jit";
-  /** JIT tuning (engine "jit"). */
-  jit?: JitOptions;
-}
-
-export type StopReason =
-  /** The guest wrote the exit port. */
-  | "exit"
-  /** HLT with interrupts off, or with nothing left that could wake the CPU. */
-  | "halt"
-  /** Triple fault. */
-  | "shutdown"
-  /** The guest reset the machine (keyboard controller, port 0x92) and reboot is off. */
-  | "reset"
-  /** The instruction limit was reached. */
-  | "limit"
-  /** stop() was called. */
-  | "stopped";
-
-export interface RunResult {
-  reason: StopReason;
-  /** Exit-port status when reason is "exit". */
-  exitStatus?: number;
-  instructions: number;
-}
-
-export interface MachineEvents {
-  serial: (byte: number) => void;
-  debugcon: (byte: number) => void;
-  post: (code: number) => void;
-  reset: (cause: "triple-fault" | "guest") => void;
-  halt: () => void;
-}
+export type { JitOptions, MachineEvents, MachineOptions, RunResult, StopReason } from "./types.js";
 
 type Listeners = { [K in keyof MachineEvents]: MachineEvents[K][] };
 
@@ -78,6 +37,7 @@ const SLICE = 1 << 20;
 const REALTIME_QUANTUM = 20_000;
 const RTC_DEFAULT_START = new Date(Date.UTC(2026, 0, 1));
 const NEVER = (): boolean => false;
+const EVENTS: readonly (keyof MachineEvents)[] = ["serial", "debugcon", "post", "reset", "halt"];
 
 export class Machine {
   readonly cpu: Cpu;
@@ -96,12 +56,15 @@ export class Machine {
   private readonly listeners: Listeners = { serial: [], debugcon: [], post: [], reset: [], halt: [] };
   private exitValue: number | undefined;
   private stopRequested = false;
+  /** A run (run or runSync) is in progress: stop() applies to it, another run is refused. */
+  private running = false;
   private resetRequested = false;
   /** Re-runs the loader after a reset when rebooting (set by the boot code). */
   rebootHandler: (() => void) | undefined;
   readonly reboot: boolean;
 
   constructor(opts: MachineOptions = {}) {
+    checkMachineOptions(opts);
     const mib = opts.memMiB ?? 64;
     this.reboot = opts.reboot ?? false;
     const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
@@ -176,7 +139,17 @@ export class Machine {
   };
 
   on<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
+    checkName(event, "on(): event", EVENTS);
+    checkFunction(fn, `on("${event}"): listener`);
     this.listeners[event].push(fn);
+  }
+
+  /** Remove a listener added with on() (the last one added, if it was added twice). */
+  off<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
+    checkName(event, "off(): event", EVENTS);
+    const list = this.listeners[event];
+    const k = list.lastIndexOf(fn);
+    if (k >= 0) list.splice(k, 1);
   }
 
   private emit<K extends keyof MachineEvents>(event: K, ...args: Parameters<MachineEvents[K]>): void {
@@ -197,45 +170,75 @@ export class Machine {
     return this.cpu.icount;
   }
 
-  /** Bytes typed into COM1 (the host side of the serial console). */
-  sendSerial(data: Uint8Array | string): number {
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    return this.com1.receive(bytes);
+  /** Bytes typed into COM1 (the host side of the serial console); they wait for the guest to read them. */
+  sendSerial(data: Uint8Array | string): void {
+    this.com1.send(typeof data === "string" ? new TextEncoder().encode(data) : checkBytes(data, "sendSerial(): data"));
   }
 
   readMemory(pa: number, length: number): Uint8Array {
-    if (pa < 0 || length < 0 || pa + length > this.cpu.ramBytes) throw new RangeError("readMemory outside guest RAM");
+    const ram = this.cpu.ramBytes;
+    checkInt(pa, "readMemory(): address", 0, ram);
+    checkInt(length, "readMemory(): length", 0, ram - pa);
     return this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
   }
 
   writeMemory(pa: number, data: Uint8Array): void {
-    if (pa < 0 || pa + data.length > this.cpu.ramBytes) throw new RangeError("writeMemory outside guest RAM");
+    const ram = this.cpu.ramBytes;
+    checkInt(pa, "writeMemory(): address", 0, ram);
+    checkBytes(data, "writeMemory(): data");
+    checkInt(data.length, "writeMemory(): data length", 0, ram - pa);
     for (let k = 0; k < data.length; k++) this.cpu.writePhys8(pa + k, data[k]);
   }
 
+  /** Is a run (run() or runSync()) in progress? */
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** End the run in progress at the next instruction boundary ("stopped"); outside a run it does nothing. */
   stop(): void {
+    if (!this.running) return;
     this.stopRequested = true;
     this.interpreter.attention = true;
   }
 
+  /** Refuse a second run while one is in progress, and check the limit. */
+  private beginRun(what: string, maxInstructions: unknown): number {
+    if (this.running) throw new UsageError(`${what}: the machine is already running (await the run in progress, or stop() it first)`);
+    const limit = checkLimit(maxInstructions, `${what}: maxInstructions`);
+    this.running = true;
+    this.stopRequested = false;
+    return limit;
+  }
+
   /** Run synchronously until the guest stops or `maxInstructions` retire. */
   runSync(maxInstructions = Infinity): RunResult {
-    const start = this.cpu.icount;
-    for (;;) {
-      const r = this.slice(start, maxInstructions);
-      if (r) return r;
+    const limit = this.beginRun("runSync()", maxInstructions);
+    try {
+      const start = this.cpu.icount;
+      for (;;) {
+        const r = this.slice(start, limit);
+        if (r) return r;
+      }
+    } finally {
+      this.running = false;
     }
   }
 
   /** Run until the guest stops, yielding to the event loop between slices. */
   async run(maxInstructions = Infinity): Promise<RunResult> {
-    const start = this.cpu.icount;
-    for (;;) {
-      const r = this.slice(start, maxInstructions);
-      if (r) return r;
-      // A halted CPU in real time waits for its next device deadline on the wall clock.
-      const wait = this.interpreter.halted && this.clock.realtime ? this.clock.msUntil(this.clock.deadline()) : 0;
-      await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, Math.min(wait, 100)) : setImmediate(resolve)));
+    const limit = this.beginRun("run()", maxInstructions);
+    try {
+      const start = this.cpu.icount;
+      for (;;) {
+        const r = this.slice(start, limit);
+        if (r) return r;
+        // A halted CPU in real time waits for its next device deadline on the wall clock.
+        const wait = this.interpreter.halted && this.clock.realtime ? this.clock.msUntil(this.clock.deadline()) : 0;
+        await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, Math.min(wait, 100)) : setImmediate(resolve)));
+      }
+    } finally {
+      this.running = false;
     }
   }
 
