@@ -10,15 +10,12 @@ import Benchmark from "benchmark";
 import { parseElf32 } from "../src/boot/elf.js";
 import { type CodeBytes, decode } from "../src/decode/decoder.js";
 import { Insn } from "../src/decode/insn.js";
-import { intOption, type ParsedArgs } from "../runtime/options.js";
+import { command, int } from "../runtime/options.js";
 import { type HostInfo, hostInfo, hostLine } from "./host.js";
 import { markdownTable, sig } from "./report.js";
 import { buildAll, collectRegions, discoverAll, Nonce, translateAll } from "./translator.js";
 import { loadWorkloads, RESULTS } from "./workloads.js";
 
-export const MICRO_OPTIONS = {
-  "max-time": { value: true },
-} as const;
 
 /** A stream of instruction bytes read from an offset the decoder advances. */
 class Stream implements CodeBytes {
@@ -102,8 +99,18 @@ function translatorResults(maxTime: number): MicroResult[] {
   ];
 }
 
-export async function benchMicro(p: ParsedArgs): Promise<number> {
-  const maxTime = intOption(p, "max-time", 1, 600) ?? 3;
+export const benchMicro = command({
+  name: "micro",
+  summary: "benchmark.js: decoder and translator throughput (npm run bench:micro)",
+  args: [],
+  options: {
+    "max-time": int("SECONDS", "time spent measuring each benchmark", { min: 1, max: 600 }, 3),
+  },
+  run: runMicro,
+});
+
+async function runMicro(o: { "max-time": number }): Promise<number> {
+  const maxTime = o["max-time"];
   const streams = codeStreams().map((s) => new Stream(s.code));
   const insn = new Insn();
   const perOp = streams.reduce((n, s) => n + decodeAll(s, insn), 0);

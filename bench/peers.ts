@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../runtime/errors.js";
-import { intOption, type ParsedArgs } from "../runtime/options.js";
+import { command, int, text } from "../runtime/options.js";
 import { type HostInfo, hostInfo, hostLine } from "./host.js";
 import { qemuVersion, runNative, runQemu } from "./hostpeers.js";
 import { JIT386_WORKER, V86_WORKER } from "./paths.js";
@@ -19,12 +19,6 @@ import { markdownTable, Progress, sig, svgBarChart } from "./report.js";
 import { max, median } from "./stats.js";
 import { filterByName, loadReferences, loadWorkloads, RESULTS, ROOT } from "./workloads.js";
 
-export const PEERS_OPTIONS = {
-  filter: { value: true },
-  repeat: { value: true },
-  timeout: { value: true },
-  "linux-timeout": { value: true },
-} as const;
 
 type PeerName = "jit386 interp" | "jit386 jit" | "v86" | "qemu" | "native";
 const PEERS: PeerName[] = ["jit386 interp", "jit386 jit", "v86", "qemu", "native"];
@@ -280,11 +274,23 @@ export function peersChart(rep: PeersReport): string {
   });
 }
 
-export async function benchPeers(p: ParsedArgs): Promise<number> {
-  const repeat = intOption(p, "repeat", 1, 100) ?? 1;
-  const timeoutMs = (intOption(p, "timeout", 1, 86400) ?? 300) * 1000;
-  const linuxTimeoutMs = (intOption(p, "linux-timeout", 1, 86400) ?? 900) * 1000;
-  const filter = p.options.get("filter");
+export const benchPeers = command({
+  name: "peers",
+  summary: "the workloads and the Linux boot on jit386, v86, QEMU and natively (npm run bench:peers)",
+  args: [],
+  options: {
+    filter: text("NAMES", "guests to run: comma-separated substrings or * patterns (linux-boot for the Linux boot)"),
+    repeat: int("N", "runs of each guest per peer; the median is reported", { min: 1, max: 100 }, 1),
+    timeout: int("SECONDS", "time limit per run", { min: 1, max: 86400 }, 300),
+    "linux-timeout": int("SECONDS", "time limit per Linux boot", { min: 1, max: 86400 }, 900),
+  },
+  run: runPeers,
+});
+
+async function runPeers(o: { filter: string | undefined; repeat: number; timeout: number; "linux-timeout": number }): Promise<number> {
+  const { repeat, filter } = o;
+  const timeoutMs = o.timeout * 1000;
+  const linuxTimeoutMs = o["linux-timeout"] * 1000;
   const refs = loadReferences();
   const tasks: Task[] = filterByName(loadWorkloads(), filter).map((w) => ({
     guest: w.name,

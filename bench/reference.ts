@@ -5,7 +5,7 @@
  * workloads, QEMU for the assembly ones.
  */
 import { writeFileSync } from "node:fs";
-import type { ParsedArgs } from "../runtime/options.js";
+import { command } from "../runtime/options.js";
 import { qemuVersion, runNative, runQemu } from "./hostpeers.js";
 import type { ChildOutcome, GuestRequest } from "./protocol.js";
 import { CHECKSUMS, loadReferences, loadWorkloads, type Reference, type Workload } from "./workloads.js";
@@ -29,7 +29,15 @@ async function checksumOf(w: Workload, cmdline: string | undefined): Promise<{ c
   return { checksum: o.result.checksum, source };
 }
 
-export async function benchReference(_p: ParsedArgs): Promise<number> {
+export const benchReference = command({
+  name: "reference",
+  summary: "record each workload's reference checksum from the native build or QEMU (npm run bench:build)",
+  args: [],
+  options: {},
+  run: recordReferences,
+});
+
+async function recordReferences(): Promise<number> {
   const refs = loadReferences();
   let failures = 0;
   for (const w of loadWorkloads()) {

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { UsageError } from "../runtime/errors.js";
-import { choiceOption, intOption, type ParsedArgs } from "../runtime/options.js";
+import { choice, command, int, text } from "../runtime/options.js";
 import { type EngineName, ENGINE_NAMES } from "./engines.js";
 import { type HostInfo, hostInfo, hostLine } from "./host.js";
 import { JIT386_WORKER } from "./paths.js";
@@ -16,12 +16,6 @@ import { markdownTable, Progress, sig, svgBarChart } from "./report.js";
 import { max, median } from "./stats.js";
 import { filterByName, loadReferences, loadWorkloads, type Reference, RESULTS, type Workload } from "./workloads.js";
 
-export const RUN_OPTIONS = {
-  filter: { value: true },
-  repeat: { value: true },
-  engine: { value: true },
-  timeout: { value: true },
-} as const;
 
 export type RunStatus = "ok" | "failed" | "wrong checksum";
 
@@ -172,12 +166,24 @@ export function enginesChart(rep: EnginesReport): string {
   });
 }
 
-export async function benchRun(p: ParsedArgs): Promise<number> {
-  const repeat = intOption(p, "repeat", 1, 100) ?? 1;
-  const engineOpt = choiceOption(p, "engine", [...ENGINE_NAMES, "all"] as const) ?? "all";
-  const timeoutMs = (intOption(p, "timeout", 1, 86400) ?? 600) * 1000;
-  const workloads = filterByName(loadWorkloads(), p.options.get("filter"));
-  if (workloads.length === 0) throw new UsageError(`no workload matches '${p.options.get("filter")}'`);
+export const benchRun = command({
+  name: "run",
+  summary: "every workload under each of jit386's engines (npm run bench)",
+  args: [],
+  options: {
+    filter: text("NAMES", "workloads to run: comma-separated substrings or * patterns"),
+    repeat: int("N", "runs of each workload per engine; the median is reported", { min: 1, max: 100 }, 1),
+    engine: choice([...ENGINE_NAMES, "all"], "engines to run", "all"),
+    timeout: int("SECONDS", "time limit per run", { min: 1, max: 86400 }, 600),
+  },
+  run: runEngines,
+});
+
+async function runEngines(o: { filter: string | undefined; repeat: number; engine: EngineName | "all"; timeout: number }): Promise<number> {
+  const { repeat, engine: engineOpt } = o;
+  const timeoutMs = o.timeout * 1000;
+  const workloads = filterByName(loadWorkloads(), o.filter);
+  if (workloads.length === 0) throw new UsageError(`no workload matches '${o.filter}'`);
   const refs = loadReferences();
   const engines: EngineName[] = engineOpt === "all" ? [...ENGINE_NAMES] : [engineOpt];
   const progress = new Progress(workloads.length * engines.length * repeat);

@@ -98,6 +98,9 @@ export function compareCpus(a: Cpu, b: Cpu, ram: boolean): Difference[] {
 /** How a run ended: the guest's stop reason, or the instruction limit. */
 export type RunStop = "exit" | "halt" | "shutdown" | "reset" | "stopped" | "limit";
 
+/** What a lockstep comparison uses where DiffOptions leave a value out. */
+export const DIFF_DEFAULTS = { memMiB: 64, chain: 1, hotThreshold: 2, batchDelay: 1000, ramEvery: 64 } as const;
+
 export interface DiffOptions {
   memMiB?: number;
   boot?: BootOptions;
@@ -158,7 +161,7 @@ function watchOutput(m: Machine): { serial: string; debugcon: string } {
 
 function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: number, ramEvery: number): Pass {
   const make = (engine: "interp" | "jit", jit?: JitOptions) => {
-    const m = createMachine({ memMiB: opts.memMiB ?? 64, engine, jit });
+    const m = createMachine({ memMiB: opts.memMiB ?? DIFF_DEFAULTS.memMiB, engine, jit });
     bootImage(m, path, image, opts.boot);
     return m;
   };
@@ -167,9 +170,9 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
   const b = make("jit", {
     ...opts.jit,
     compile: "sync",
-    chain: opts.jit?.chain ?? 1,
-    hotThreshold: opts.jit?.hotThreshold ?? 2,
-    batchDelay: opts.jit?.batchDelay ?? 1000,
+    chain: opts.jit?.chain ?? DIFF_DEFAULTS.chain,
+    hotThreshold: opts.jit?.hotThreshold ?? DIFF_DEFAULTS.hotThreshold,
+    batchDelay: opts.jit?.batchDelay ?? DIFF_DEFAULTS.batchDelay,
   });
   const outB = watchOutput(b);
   const jit = b.engine as JitEngine;
@@ -243,7 +246,7 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
  * every region exit from the last good check on.
  */
 export function runDiff(image: Uint8Array, path: string, opts: DiffOptions = {}): DiffResult {
-  const every = opts.ramEvery ?? 64;
+  const every = opts.ramEvery ?? DIFF_DEFAULTS.ramEvery;
   const first = pass(image, path, opts, 0, every);
   if (!first.ramFailed || every === 1) return first.result;
   return pass(image, path, opts, Math.max(0, first.lastGoodRam), 1).result;

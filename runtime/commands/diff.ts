@@ -1,55 +1,55 @@
 /** `jit386 diff IMAGE`: run the interpreter and the JIT in lockstep and report the first difference. */
-import { UsageError } from "../errors.js";
 import { readImage } from "../image.js";
-import { runDiff } from "../diff.js";
-import { intOption, parseArgs } from "../options.js";
-import type { Command } from "./index.js";
-
-const SPECS = {
-  mem: { value: true },
-  append: { value: true },
-  initrd: { value: true },
-  "max-instructions": { value: true },
-  from: { value: true },
-  "ram-every": { value: true },
-  hot: { value: true },
-  "batch-delay": { value: true },
-  chain: { value: true },
-  stats: { value: false },
-} as const;
+import { DIFF_DEFAULTS, runDiff } from "../diff.js";
+import { command, flag, int, text } from "../options.js";
+import { roundedJson } from "../stats.js";
+import { out } from "../stdout.js";
+import { MEM_MIB } from "../validate.js";
 
 /** Exit status when the engines disagree. */
 export const EXIT_DIFFERENT = 1;
 
-export const diff: Command = {
+export const diff = command({
+  name: "diff",
   summary: "run IMAGE under the interpreter and the JIT in lockstep; report the first difference",
-  async run(args) {
-    const p = parseArgs(args, SPECS, 1);
-    const path = p.positional[0];
-    if (path === undefined) throw new UsageError("diff: missing IMAGE (usage: jit386 diff IMAGE [--mem MiB] [--max-instructions N] [--from N])");
+  args: [{ name: "IMAGE", optional: false, help: "a guest image, as for 'jit386 run'" }],
+  options: {
+    mem: int("MiB", "guest RAM", MEM_MIB, DIFF_DEFAULTS.memMiB),
+    append: text("CMDLINE", "kernel command line"),
+    initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
+    "max-instructions": int("N", "stop comparing after N instructions", { min: 1 }),
+    from: int("N", "run both engines freely to instruction N first, then compare", { min: 0 }),
+    chain: int("N", "let the JIT chain N regions between comparisons", { min: 1, max: 0x7fffffff }, DIFF_DEFAULTS.chain),
+    "ram-every": int("N", "compare RAM at every N-th region exit (always at the end)", { min: 1, max: 1 << 30 }, DIFF_DEFAULTS.ramEvery),
+    hot: int("N", "the JIT's translation threshold: block starts before a region is translated", { min: 1, max: 1 << 20 }, DIFF_DEFAULTS.hotThreshold),
+    "batch-delay": int("N", "instructions a partial batch of regions waits before it is translated", { min: 0, max: 1 << 30 }, DIFF_DEFAULTS.batchDelay),
+    stats: flag("print the JIT's figures as JSON before the verdict"),
+  },
+  details: `Both machines run the ordinary run loop (devices, interrupts, virtual time); the whole machine
+state (registers, flags, segment caches, control registers, RAM by page hash, serial and debug
+console output) is compared at every return from compiled code. On the first difference the
+instruction count, the region's guest code disassembled and the differing fields are printed.
+
+exit status: 0 when the engines agree to the end, 1 when they differ, 2 for bad input.`,
+  async run(o, [path]) {
     const image = readImage(path);
-    const initrdPath = p.options.get("initrd");
     const r = runDiff(image, path, {
-      memMiB: intOption(p, "mem", 2, 3072) ?? 64,
-      maxInstructions: intOption(p, "max-instructions", 1, Number.MAX_SAFE_INTEGER),
-      from: intOption(p, "from", 0, Number.MAX_SAFE_INTEGER),
-      ramEvery: intOption(p, "ram-every", 1, 1 << 30),
-      boot: {
-        cmdline: p.options.get("append"),
-        initrd: initrdPath !== undefined ? readImage(initrdPath, "initrd") : undefined,
-      },
-      jit: { hotThreshold: intOption(p, "hot", 1, 1 << 20), batchDelay: intOption(p, "batch-delay", 0, 1 << 30), chain: intOption(p, "chain", 1, 0x7fffffff) },
+      memMiB: o.mem,
+      maxInstructions: o["max-instructions"],
+      from: o.from,
+      ramEvery: o["ram-every"],
+      boot: { cmdline: o.append, initrd: o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined },
+      jit: { hotThreshold: o.hot, batchDelay: o["batch-delay"], chain: o.chain },
     });
-    const out = process.stdout;
-    if (p.options.has("stats")) out.write(`${JSON.stringify(r.stats, null, 2)}\n`);
+    if (o.stats) out(`${roundedJson(r.stats)}\n`);
     if (r.agree) {
-      out.write(`jit386 diff: the engines agree: ${r.instructions} instructions, ${r.exits} region exits compared, run ended by ${r.stop}\n`);
+      out(`jit386 diff: the engines agree: ${r.instructions} instructions, ${r.exits} region exits compared, run ended by ${r.stop}\n`);
       return 0;
     }
-    out.write(`jit386 diff: the engines differ after ${r.instructions} instructions (region exit ${r.exits})\n`);
-    if (r.region.length > 0) out.write(`last region run by the JIT:\n${r.region.join("\n")}\n`);
-    out.write("differences (interpreter | JIT):\n");
-    for (const d of r.differences) out.write(`  ${d.field}: ${d.interp} | ${d.jit}\n`);
+    out(`jit386 diff: the engines differ after ${r.instructions} instructions (region exit ${r.exits})\n`);
+    if (r.region.length > 0) out(`last region run by the JIT:\n${r.region.join("\n")}\n`);
+    out("differences (interpreter | JIT):\n");
+    for (const d of r.differences) out(`  ${d.field}: ${d.interp} | ${d.jit}\n`);
     return EXIT_DIFFERENT;
   },
-};
+});

@@ -1,15 +1,7 @@
-/** Subcommands of `jit386`, by name. */
-export interface Command {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
-
+/** The subcommands of `jit386`, in the order help lists them. */
+import type { Command } from "../options.js";
 import { diff } from "./diff.js";
 import { disasm } from "./disasm.js";
 import { run } from "./run.js";
 
-export const COMMANDS: Record<string, Command> = {
-  run,
-  disasm,
-  diff,
-};
+export const COMMANDS: readonly Command[] = [run, diff, disasm];

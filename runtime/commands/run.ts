@@ -1,27 +1,14 @@
 /** `jit386 run [IMAGE]`: boot a guest and run it to the end. */
-import { createWriteStream, openSync, writeFileSync } from "node:fs";
-import { descriptorShadow } from "../../src/cpu/segmentation.js";
-import { UsageError } from "../errors.js";
-import { JitEngine } from "../jit.js";
+import { closeSync, createWriteStream, writeSync } from "node:fs";
+import { DEFAULT_IPS } from "../../src/devices/clock.js";
+import { attachConsole } from "../console.js";
+import { openOutput } from "../files.js";
 import { bootImage, DEFAULT_GUEST, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
-import { choiceOption, intOption, parseArgs } from "../options.js";
-import type { Command } from "./index.js";
-
-const SPECS = {
-  mem: { value: true },
-  append: { value: true },
-  initrd: { value: true },
-  engine: { value: true },
-  serial: { value: true },
-  debugcon: { value: true },
-  post: { value: true },
-  "max-instructions": { value: true },
-  stats: { value: "optional" },
-  reboot: { value: false },
-  clock: { value: true },
-  ips: { value: true },
-} as const;
+import { choice, command, flag, int, optionalText, text } from "../options.js";
+import { machineStats, roundedJson } from "../stats.js";
+import { onStdoutClosed, out } from "../stdout.js";
+import { IPS, MEM_MIB } from "../validate.js";
 
 /** Exit statuses of `jit386 run` other than the guest's own. */
 export const EXIT_SHUTDOWN = 3;
@@ -32,14 +19,8 @@ type Sink = { write(bytes: Uint8Array): void; close(): void };
 
 function openSink(target: string, what: string): Sink {
   if (target === "none") return { write: () => {}, close: () => {} };
-  if (target === "stdio" || target === "-") return { write: (b) => void process.stdout.write(b), close: () => {} };
-  let fd: number;
-  try {
-    fd = openSync(target, "w");
-  } catch (e) {
-    throw new UsageError(`cannot write ${what} file '${target}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
-  const stream = createWriteStream("", { fd });
+  if (target === "stdio" || target === "-") return { write: out, close: () => {} };
+  const stream = createWriteStream("", { fd: openOutput(target, what) });
   stream.on("error", (e) => {
     process.stderr.write(`jit386: cannot write ${what} file '${target}': ${e.message}\n`);
     process.exit(2);
@@ -47,104 +28,71 @@ function openSink(target: string, what: string): Sink {
   return { write: (b) => void stream.write(b), close: () => stream.end() };
 }
 
-/** Raw terminal input to COM1; Ctrl-A X quits (as QEMU's -serial mon:stdio). */
-function attachTerminal(m: Machine): () => void {
-  const stdin = process.stdin;
-  if (!stdin.isTTY) return () => {};
-  stdin.setRawMode(true);
-  let escape = false;
-  const onData = (buf: Buffer) => {
-    for (const b of buf) {
-      if (escape) {
-        escape = false;
-        if (b === 0x78 || b === 0x58) {
-          m.stop();
-          return;
-        }
-        if (b !== 0x01) m.sendSerial(Uint8Array.of(0x01));
-      } else if (b === 0x01) {
-        escape = true;
-        continue;
-      }
-      m.sendSerial(Uint8Array.of(b));
-    }
-  };
-  stdin.on("data", onData);
-  return () => {
-    stdin.off("data", onData);
-    stdin.setRawMode(false);
-    stdin.pause();
-  };
-}
-
 function statsJson(m: Machine, r: RunResult, seconds: number): string {
-  return JSON.stringify(
-    {
-      stop: r.reason,
-      exitStatus: r.exitStatus,
-      instructions: r.instructions,
-      seconds,
-      mips: r.instructions / seconds / 1e6,
-      virtualSeconds: m.clock.now() / m.clock.ips,
-      engine: m.engine.name,
-      ...(m.engine instanceof JitEngine ? { jit: m.engine.stats.toJSON() } : {}),
-      descriptorShadow: { ...descriptorShadow(m.cpu).stats },
-      decodeCache: {
-        hits: m.interpreter.decodeCache.hits,
-        misses: m.interpreter.decodeCache.misses,
-        invalidations: m.interpreter.decodeCache.invalidations,
-      },
-      devices: {
-        unhandledPortReads: m.ports.unhandledReads,
-        unhandledPortWrites: m.ports.unhandledWrites,
-        pitIrqs: m.pit.irqsRaised,
-        spuriousIrqs: m.pic.spuriousCount,
-        serialBytesOut: m.com1.transmitted,
-      },
-    },
-    null,
-    2,
-  );
+  return roundedJson({
+    stop: r.reason,
+    exitStatus: r.exitStatus,
+    seconds,
+    mips: r.instructions / seconds / 1e6,
+    ...machineStats(m),
+    instructions: r.instructions,
+  });
 }
 
-export const run: Command = {
-  summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest)",
-  async run(args) {
-    const p = parseArgs(args, SPECS, 1);
-    const mem = intOption(p, "mem", 2, 3072) ?? 64;
-    const limit = intOption(p, "max-instructions", 1, Number.MAX_SAFE_INTEGER) ?? Infinity;
-    const engine = choiceOption(p, "engine", ["interp", "jit"] as const) ?? "jit";
-    const clockMode = choiceOption(p, "clock", ["virtual", "realtime"] as const) ?? "virtual";
-    const ips = intOption(p, "ips", 1000, 1e12);
-    const path = p.positional[0] ?? DEFAULT_GUEST;
-    const image = readImage(path);
-    const initrdPath = p.options.get("initrd");
-    const initrd = initrdPath !== undefined ? readImage(initrdPath, "initrd") : undefined;
+export const run = command({
+  name: "run",
+  summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest) and run it until it stops",
+  args: [{ name: "IMAGE", optional: true, help: "multiboot kernel (ELF or address-field), Linux bzImage (boot protocol 2.02+) or ROM image" }],
+  options: {
+    engine: choice(["jit", "interp"], "jit: interpret, translate hot code to WebAssembly; interp: interpret only", "jit"),
+    mem: int("MiB", "guest RAM", MEM_MIB, 64),
+    append: text("CMDLINE", "kernel command line (default: the image's path for multiboot, empty for Linux)"),
+    initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
+    serial: text("stdio|FILE|none", "where COM1's output goes; with stdio, standard input is typed into COM1", "stdio"),
+    debugcon: text("FILE", "write what the guest sends to port 0xE9 to FILE"),
+    post: text("FILE", "write POST codes (port 0x80) to FILE, one hex byte a line"),
+    "max-instructions": int("N", "stop after N instructions", { min: 1 }),
+    stats: optionalText("FILE", "print the run's figures as JSON at the end, to standard error or FILE"),
+    reboot: flag("restart the guest when it resets the machine, instead of ending the run"),
+    clock: choice(["virtual", "realtime"], "virtual: devices count instructions (reproducible); realtime: the host's clock", "virtual"),
+    ips: int("N", "virtual instructions per second, the rate devices count time at", IPS, DEFAULT_IPS),
+  },
+  details: `Devices run on virtual time: the same guest and input give the same output and instruction
+count on every run, under both engines. With --serial stdio, standard input goes to COM1: a
+terminal's keys (Ctrl-A X quits) or piped input (its end does not end the run). A closed standard
+output (jit386 run | head) ends the run quietly.
 
+exit status: the guest's exit-port status (port 0xF4: (value << 1) | 1); 0 when the guest halts
+with interrupts off, resets the machine (without --reboot) or the run is stopped; 3 on a triple
+fault; 4 when the instruction limit is reached; 2 for bad input (an unreadable or unrecognised
+image, a bad option), with a one-line message.`,
+  async run(o, [image]) {
+    const path = image ?? DEFAULT_GUEST;
+    const bytes = readImage(path);
+    const initrd = o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined;
+    const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
     const m = createMachine({
-      memMiB: mem,
-      engine,
-      ips,
-      reboot: p.options.has("reboot"),
-      startTime: clockMode === "realtime" ? new Date() : undefined,
-      realtime: clockMode === "realtime",
+      memMiB: o.mem,
+      engine: o.engine,
+      ips: o.ips,
+      reboot: o.reboot,
+      startTime: o.clock === "realtime" ? new Date() : undefined,
+      realtime: o.clock === "realtime",
       // With --stats, the JIT also counts the instructions run in blocks without checks.
-      jit: { profile: p.options.has("stats") },
+      jit: { profile: o.stats !== undefined },
     });
-    bootImage(m, path, image, { cmdline: p.options.get("append"), initrd });
+    bootImage(m, path, bytes, { cmdline: o.append, initrd });
 
-    const serial = openSink(p.options.get("serial") ?? "stdio", "serial");
+    const serial = openSink(o.serial, "serial");
     m.on("serial", (b) => serial.write(Uint8Array.of(b)));
-    const debugPath = p.options.get("debugcon");
-    const debugcon = debugPath !== undefined ? openSink(debugPath, "debugcon") : undefined;
+    const debugcon = o.debugcon !== undefined ? openSink(o.debugcon, "debugcon") : undefined;
     if (debugcon) m.on("debugcon", (b) => debugcon.write(Uint8Array.of(b)));
-    const postPath = p.options.get("post");
-    const post = postPath !== undefined ? openSink(postPath, "POST") : undefined;
+    const post = o.post !== undefined ? openSink(o.post, "POST") : undefined;
     if (post) m.on("post", (c) => post.write(new TextEncoder().encode(c.toString(16).padStart(2, "0") + "\n")));
-    const detach = (p.options.get("serial") ?? "stdio") === "stdio" ? attachTerminal(m) : () => {};
+    const detachConsole = o.serial === "stdio" ? attachConsole(m) : () => {};
+    const unwatch = onStdoutClosed(() => m.stop());
 
-    const statsTarget = p.options.get("stats");
-    const progress = statsTarget !== undefined && process.stderr.isTTY;
+    const progress = o.stats !== undefined && process.stderr.isTTY;
     const t0 = performance.now();
     const timer = progress
       ? setInterval(() => {
@@ -154,22 +102,26 @@ export const run: Command = {
       : undefined;
     let r: RunResult;
     try {
-      r = await m.run(limit);
+      r = await m.run(o["max-instructions"] ?? Infinity);
     } finally {
       if (timer) {
         clearInterval(timer);
         process.stderr.write("\n");
       }
-      detach();
+      unwatch();
+      detachConsole();
       serial.close();
       debugcon?.close();
       post?.close();
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (statsTarget !== undefined) {
+    if (o.stats !== undefined) {
       const json = statsJson(m, r, seconds) + "\n";
-      if (statsTarget === "") process.stderr.write(json);
-      else writeFileSync(statsTarget, json);
+      if (statsFd === undefined) process.stderr.write(json);
+      else {
+        writeSync(statsFd, json);
+        closeSync(statsFd);
+      }
     }
     switch (r.reason) {
       case "exit":
@@ -187,4 +139,4 @@ export const run: Command = {
         return EXIT_LIMIT;
     }
   },
-};
+});
