@@ -12,8 +12,8 @@ import { DEFAULT_IPS, VirtualClock } from "../src/devices/clock.js";
 import { DebugConsole } from "../src/devices/debugcon.js";
 import { ExitPort } from "../src/devices/exitport.js";
 import { I8042 } from "../src/devices/i8042.js";
+import { InterruptRouter } from "../src/devices/irqrouter.js";
 import { PciHost } from "../src/devices/pci.js";
-import { DualPic } from "../src/devices/pic8259.js";
 import { Pit8254 } from "../src/devices/pit8254.js";
 import { Port92 } from "../src/devices/port92.js";
 import { IoPortBus } from "../src/devices/portbus.js";
@@ -47,7 +47,8 @@ export class Machine {
   private readonly jit: JitEngine | undefined;
   readonly ports = new IoPortBus();
   readonly clock: VirtualClock;
-  readonly pic = new DualPic();
+  /** The 8259 pair, local APIC and I/O APIC; devices drive their IRQ lines through it. */
+  readonly irq: InterruptRouter;
   readonly pit: Pit8254;
   readonly rtc: Rtc146818;
   readonly kbc: I8042;
@@ -79,18 +80,21 @@ export class Machine {
     };
     const ports = this.ports;
 
-    this.pic.onChange = () => {
-      this.interpreter.irqPending = this.pic.interruptPending;
+    // The core's INTR and NMI inputs follow the local APIC; INIT resets the machine.
+    const irq = (this.irq = new InterruptRouter({ cpu, clock: this.clock, init: () => this.requestReset() }));
+    irq.onChange = () => {
+      this.interpreter.irqPending = irq.intr;
+      this.interpreter.nmiPending = irq.nmi;
     };
-    ports.register(0x20, 2, this.pic);
-    ports.register(0xa0, 2, this.pic);
+    ports.register(0x20, 2, irq.pic);
+    ports.register(0xa0, 2, irq.pic);
 
-    this.pit = new Pit8254(this.clock, () => this.pic.pulseIrq(0));
+    this.pit = new Pit8254(this.clock, () => irq.pulseIrq(0));
     this.clock.add(this.pit);
     ports.register(0x40, 4, this.pit);
     ports.register(0x61, 1, this.pit);
 
-    this.rtc = new Rtc146818(this.clock, (l) => this.pic.setIrq(8, l), {
+    this.rtc = new Rtc146818(this.clock, (l) => irq.setIrq(8, l), {
       ramBytes: cpu.ramBytes,
       startTime: opts.startTime ?? RTC_DEFAULT_START,
     });
@@ -101,8 +105,8 @@ export class Machine {
     const updateA20 = () => setA20(cpu, this.kbc.a20 || (port92?.a20 ?? false));
     const guestReset = () => this.requestReset();
     this.kbc = new I8042({
-      setIrq1: (l) => this.pic.setIrq(1, l),
-      setIrq12: (l) => this.pic.setIrq(12, l),
+      setIrq1: (l) => irq.setIrq(1, l),
+      setIrq12: (l) => irq.setIrq(12, l),
       setA20: updateA20,
       reset: guestReset,
     });
@@ -126,17 +130,22 @@ export class Machine {
       }),
     );
 
-    this.com1 = new Uart16550(0x3f8, (b) => this.emit("serial", b), (l) => this.pic.setIrq(4, l));
+    this.com1 = new Uart16550(0x3f8, (b) => this.emit("serial", b), (l) => irq.setIrq(4, l));
     ports.register(0x3f8, 8, this.com1);
-    this.com2 = new Uart16550(0x2f8, () => {}, (l) => this.pic.setIrq(3, l));
+    this.com2 = new Uart16550(0x2f8, () => {}, (l) => irq.setIrq(3, l));
     ports.register(0x2f8, 8, this.com2);
   }
 
   /** For the JIT engine: stop at the next instruction boundary for an interrupt or a request. */
   private readonly shouldStop = (): boolean => {
     const it = this.interpreter;
-    return it.attention || (it.irqPending && it.interruptible);
+    return it.attention || (it.irqPending && it.interruptible) || it.nmiDeliverable;
   };
+
+  /** The 8259 pair. */
+  get pic(): InterruptRouter["pic"] {
+    return this.irq.pic;
+  }
 
   on<K extends keyof MachineEvents>(event: K, fn: MachineEvents[K]): void {
     checkName(event, "on(): event", EVENTS);
@@ -266,9 +275,14 @@ export class Machine {
     const clock = this.clock;
     while (c.icount < until) {
       clock.runDue();
-      // Acknowledge at the PIC only when the CPU takes the interrupt, or the request is lost.
+      if (it.nmiDeliverable) {
+        this.irq.takeNmi();
+        it.nmi();
+        continue;
+      }
+      // Acknowledge only when the CPU takes the interrupt, or the request is lost.
       if (it.irqPending && it.interruptible) {
-        it.interrupt(this.pic.acknowledge());
+        it.interrupt(this.irq.acknowledge());
         continue;
       }
       if (it.halted) {
@@ -317,6 +331,7 @@ export class Machine {
         c.icount = count;
         c.f64[IDLE_SLOTS >> 3] = idle;
         writeTsc(c, 0);
+        this.irq.reset();
         // The loaders write RAM directly: nothing decoded or translated before may survive.
         this.interpreter.decodeCache.clear();
         this.jit?.reset();

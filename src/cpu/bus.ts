@@ -14,6 +14,30 @@ export interface MemoryBus {
   write8(pa: number, value: number): void;
 }
 
+/**
+ * Registers in a window of physical addresses outside RAM (the APICs): accessed
+ * at the width the instruction used, since a 32-bit register written a byte at a
+ * time would act four times. `offset` is from the window's base.
+ */
+export interface MmioDevice {
+  mmioRead(offset: number, size: 1 | 2 | 4): number;
+  mmioWrite(offset: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/**
+ * The processor's local APIC as the core sees it: the IA32_APIC_BASE MSR and the
+ * CPUID feature bit that follows its global enable.
+ */
+export interface LocalApicPort {
+  /** IA32_APIC_BASE low and high dwords. */
+  readonly baseLo: number;
+  readonly baseHi: number;
+  /** WRMSR IA32_APIC_BASE; false for reserved bits set (#GP). */
+  writeBase(lo: number, hi: number): boolean;
+  /** IA32_APIC_BASE.EN: the APIC is there for CPUID and its registers. */
+  readonly enabled: boolean;
+}
+
 /** A bus with nothing on it: reads float high, writes vanish; both are counted. */
 export class EmptyBus implements PortBus, MemoryBus {
   unhandledReads = 0;

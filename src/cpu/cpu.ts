@@ -4,7 +4,7 @@
  * src/interp/; this file holds what they share: register and flag access,
  * segment-checked memory access, stack, faults.
  */
-import { EmptyBus, type MemoryBus, type PortBus } from "./bus.js";
+import { EmptyBus, type LocalApicPort, type MemoryBus, type MmioDevice, type PortBus } from "./bus.js";
 import { FAULT, hasErrorCode, Vector } from "./exceptions.js";
 import * as F from "./flags.js";
 import { LazyOp } from "./flags.js";
@@ -72,7 +72,12 @@ export class Cpu {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
   ports: PortBus;
+  /** Byte-wide devices and ROM outside RAM; register windows (mapMmio) are looked at first. */
   mmio: MemoryBus;
+  /** The on-chip local APIC, when the machine has one (IA32_APIC_BASE, CPUID). */
+  localApic: LocalApicPort | undefined = undefined;
+  /** Register windows outside RAM, accessed at full width: [base, size, device] flattened. */
+  private readonly windows: { base: number; size: number; dev: MmioDevice }[] = [];
   /**
    * 0xFFFFFFFF with A20 enabled, 0xFFEFFFFF with it masked. TLB entries carry it:
    * change it through setA20 (paging.ts) once paging may be on.
@@ -450,16 +455,62 @@ export class Cpu {
     this.onCodeWrite(pa, size);
   }
 
+  /**
+   * Maps `dev` at physical [base, base + size) outside RAM, replacing its previous
+   * window (a relocated APIC). A base inside RAM or a size of 0 only unmaps: RAM
+   * answers there.
+   */
+  mapMmio(dev: MmioDevice, base: number, size: number): void {
+    const k = this.windows.findIndex((w) => w.dev === dev);
+    if (k >= 0) this.windows.splice(k, 1);
+    if (size > 0 && base >>> 0 >= this.ramBytes) this.windows.push({ base: base >>> 0, size, dev });
+  }
+
+  /** The window holding all of [pa, pa + size), if any. */
+  private windowAt(pa: number, size: number): { base: number; size: number; dev: MmioDevice } | undefined {
+    for (const w of this.windows) if (pa >= w.base && pa + size <= w.base + w.size) return w;
+    return undefined;
+  }
+
+  /** An access not wholly in RAM: one register access in a window, else byte by byte (RAM, a window or the bus). */
+  private readOutside(pa: number, size: 1 | 2 | 4): number {
+    const w = this.windowAt(pa, size);
+    if (w) return w.dev.mmioRead(pa - w.base, size);
+    let v = 0;
+    for (let k = 0; k < size; k++) {
+      const a = (pa + k) >>> 0;
+      const wb = this.windowAt(a, 1);
+      v |= (a < this.ramBytes ? this.u8[L.RAM_BASE + a] : wb ? wb.dev.mmioRead(a - wb.base, 1) : this.mmio.read8(a)) << (8 * k);
+    }
+    return v;
+  }
+
+  private writeOutside(pa: number, size: 1 | 2 | 4, v: number): void {
+    const w = this.windowAt(pa, size);
+    if (w) {
+      w.dev.mmioWrite(pa - w.base, size, size === 4 ? v | 0 : v & ((1 << (8 * size)) - 1));
+      return;
+    }
+    for (let k = 0; k < size; k++) {
+      const a = (pa + k) >>> 0;
+      const b = (v >>> (8 * k)) & 0xff;
+      const wb = this.windowAt(a, 1);
+      if (a < this.ramBytes) this.u8[L.RAM_BASE + a] = b;
+      else if (wb) wb.dev.mmioWrite(a - wb.base, 1, b);
+      else this.mmio.write8(a, b);
+    }
+  }
+
   readPhys8(pa: number): number {
     pa >>>= 0;
-    return pa < this.ramBytes ? this.u8[L.RAM_BASE + pa] : this.mmio.read8(pa);
+    return pa < this.ramBytes ? this.u8[L.RAM_BASE + pa] : this.readOutside(pa, 1);
   }
   readPhys16(pa: number): number {
     pa >>>= 0;
     if (pa + 1 < this.ramBytes) {
       return (pa & 1) === 0 ? this.u16[(L.RAM_BASE + pa) >>> 1] : this.u8[L.RAM_BASE + pa] | (this.u8[L.RAM_BASE + pa + 1] << 8);
     }
-    return this.readPhys8(pa) | (this.readPhys8(pa + 1) << 8);
+    return this.readOutside(pa, 2);
   }
   readPhys32(pa: number): number {
     pa >>>= 0;
@@ -469,13 +520,13 @@ export class Cpu {
       const u = this.u8;
       return u[b] | (u[b + 1] << 8) | (u[b + 2] << 16) | (u[b + 3] << 24);
     }
-    return this.readPhys16(pa) | (this.readPhys16(pa + 2) << 16);
+    return this.readOutside(pa, 4);
   }
   writePhys8(pa: number, v: number): void {
     pa >>>= 0;
     this.notifyCode(pa, 1);
     if (pa < this.ramBytes) this.u8[L.RAM_BASE + pa] = v;
-    else this.mmio.write8(pa, v & 0xff);
+    else this.writeOutside(pa, 1, v);
   }
   writePhys16(pa: number, v: number): void {
     pa >>>= 0;
@@ -488,8 +539,7 @@ export class Cpu {
       }
       return;
     }
-    this.writePhys8(pa, v);
-    this.writePhys8(pa + 1, v >> 8);
+    this.writeOutside(pa, 2, v);
   }
   writePhys32(pa: number, v: number): void {
     pa >>>= 0;
@@ -506,8 +556,7 @@ export class Cpu {
       }
       return;
     }
-    this.writePhys16(pa, v);
-    this.writePhys16(pa + 2, v >> 16);
+    this.writeOutside(pa, 4, v);
   }
 
   // ---- linear memory -----------------------------------------------------

@@ -56,6 +56,8 @@ export const ICOUNT = 0x0f0;
 export const IDLE_SLOTS = 0x0f8;
 /** DR0..DR7, 4 bytes each. */
 export const DR_BASE = 0x100;
+/** Non-zero from the delivery of an NMI until the next IRET: further NMIs wait. */
+export const NMI_BLOCKED = 0x120;
 /** Model-specific registers (src/cpu/msr.ts): TSC_OFFSET, then 8 bytes per MSR slot. */
 export const MSR_BASE = 0x800;
 export const MSR_SIZE = 0x200;

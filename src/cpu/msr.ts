@@ -1,13 +1,15 @@
 /**
  * Model-specific registers of a Pentium Pro (SDM Vol. 4, P6 family table), without
- * the SYSENTER MSRs and without the local APIC and machine-check banks, which this
- * machine does not have. Values live in the state block at MSR_BASE so both engines
- * see them; the time-stamp counter is the retired-instruction count plus an offset.
+ * the SYSENTER MSRs and the machine-check banks, which this machine does not have.
+ * Values live in the state block at MSR_BASE so both engines see them; the
+ * time-stamp counter is the retired-instruction count plus an offset;
+ * IA32_APIC_BASE belongs to the local APIC (Cpu.localApic), when there is one.
  */
 import type { Cpu } from "./cpu.js";
 import { ICOUNT, IDLE_SLOTS, MSR_BASE, TSC_OFFSET } from "./layout.js";
 
 export const MSR_TSC = 0x10;
+export const MSR_APIC_BASE = 0x1b;
 
 const TWO_32 = 0x100000000;
 
@@ -87,6 +89,13 @@ export function readMsr(c: Cpu, index: number, out: Int32Array): boolean {
     out[1] = Math.floor(t / TWO_32) | 0;
     return true;
   }
+  if (index === MSR_APIC_BASE) {
+    const apic = c.localApic;
+    if (!apic) return false;
+    out[0] = apic.baseLo;
+    out[1] = apic.baseHi;
+    return true;
+  }
   const k = SLOT.get(index);
   if (k === undefined) return false;
   if (DEFS[k].access === Access.WO) {
@@ -110,6 +119,7 @@ export function writeMsr(c: Cpu, index: number, lo: number, hi: number): boolean
     writeTsc(c, (hi >>> 0) * TWO_32 + (lo >>> 0));
     return true;
   }
+  if (index === MSR_APIC_BASE) return c.localApic?.writeBase(lo, hi) ?? false;
   const k = SLOT.get(index);
   if (k === undefined || DEFS[k].access === Access.RO) return false;
   if (DEFS[k].access === Access.WO) return true;

@@ -10,7 +10,7 @@
 import type { Cpu } from "../cpu/cpu.js";
 import { Vector } from "../cpu/exceptions.js";
 import { IF, IOPL, NT, VM, WRITABLE } from "../cpu/flags.js";
-import { HALTED, Reg, Sreg } from "../cpu/layout.js";
+import { HALTED, NMI_BLOCKED, Reg, Sreg } from "../cpu/layout.js";
 import {
   checkFetched,
   checkSegment,
@@ -33,6 +33,7 @@ import { deliverInterrupt, InterruptKind } from "./interrupts.js";
 import { eaOffset, type Handler, readE, signExtend } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
+const NMI_BLOCKED_I = NMI_BLOCKED >> 2;
 const farDesc = new Descriptor();
 const codeSeg = new Descriptor();
 const stackSeg = new Descriptor();
@@ -396,7 +397,11 @@ export const handlers: Record<string, HandlerFactory> = {
     if (c.getOF()) deliverInterrupt(c, Vector.OF, InterruptKind.SOFTWARE, 0, false);
   },
   int1: () => (c) => deliverInterrupt(c, Vector.DB, InterruptKind.DEBUG, 0, false),
-  iret: () => (c, i) => iret(c, i.o32),
+  // The IRET that completes ends the blocking of NMIs begun by an NMI's delivery.
+  iret: () => (c, i) => {
+    iret(c, i.o32);
+    c.i32[NMI_BLOCKED_I] = 0;
+  },
   loop: loop(0),
   loope: loop(1),
   loopne: loop(2),

@@ -7,7 +7,8 @@ import { ATTR_DB, type Cpu } from "../cpu/cpu.js";
 import * as L from "../cpu/layout.js";
 import { FAULT } from "../cpu/exceptions.js";
 import { IF, RF, TF } from "../cpu/flags.js";
-import { DR_BASE, EFLAGS, HALTED, INTERRUPT_SHADOW, Sreg } from "../cpu/layout.js";
+import { DR_BASE, EFLAGS, HALTED, INTERRUPT_SHADOW, NMI_BLOCKED, Sreg } from "../cpu/layout.js";
+import { Vector } from "../cpu/exceptions.js";
 import { type CodeBytes, decode } from "../decode/decoder.js";
 import { Insn } from "../decode/insn.js";
 import { DecodeCache, type DecodedPage } from "./decodecache.js";
@@ -23,6 +24,7 @@ const CPL_I = L.CPL >> 2;
 const HALTED_I = HALTED >> 2;
 const ICOUNT_F = L.ICOUNT >> 3;
 const SHADOW_I = INTERRUPT_SHADOW >> 2;
+const NMI_BLOCKED_I = NMI_BLOCKED >> 2;
 const DR7_I = (DR_BASE >> 2) + 7;
 
 /** Instruction bytes at CS:EIP+offset, limit-checked. */
@@ -51,8 +53,10 @@ export class Interpreter {
    * guest exit or reset request); runUntil returns after the current instruction.
    */
   attention = false;
-  /** Mirrors the PIC's INTR output: runUntil returns once an interrupt can be taken. */
+  /** Mirrors the INTR input (the PIC, or the local APIC): runUntil returns once an interrupt can be taken. */
   irqPending = false;
+  /** An NMI is latched: runUntil returns once it can be taken (no shadow, not blocked by an earlier NMI). */
+  nmiPending = false;
 
   constructor(readonly cpu: Cpu) {
     this.decodeCache = new DecodeCache(cpu);
@@ -186,6 +190,20 @@ export class Interpreter {
     return (i[EFLAGS_I] & IF) !== 0 && i[SHADOW_I] === 0;
   }
 
+  /** A latched NMI would be taken now: no interrupt shadow open and no NMI handler awaiting its IRET. */
+  get nmiDeliverable(): boolean {
+    const i = this.cpu.i32;
+    return this.nmiPending && i[SHADOW_I] === 0 && i[NMI_BLOCKED_I] === 0;
+  }
+
+  /** Deliver an NMI (vector 2, whatever IF says), waking the CPU from HLT; NMIs are blocked until the next IRET. */
+  nmi(): void {
+    const c = this.cpu;
+    c.i32[HALTED >> 2] = 0;
+    c.i32[NMI_BLOCKED_I] = 1;
+    deliverException(c, Vector.NMI, 0, false, InterruptKind.EXTERNAL);
+  }
+
   /**
    * Raise external interrupt `vector` (the PIC's INTR): delivered when IF = 1 and
    * no interrupt shadow is open, waking the CPU from HLT. Returns whether it was.
@@ -233,6 +251,7 @@ export class Interpreter {
       }
       if (this.attention || i[HALTED_I] !== 0 || c.shutdown) return true;
       if (this.irqPending && i[EFLAGS_I] & IF && i[SHADOW_I] === 0) return true;
+      if (this.nmiPending && i[SHADOW_I] === 0 && i[NMI_BLOCKED_I] === 0) return true;
       if (toTransfer && i[EIP_I] !== next) return true;
     }
     return false;

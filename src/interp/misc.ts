@@ -44,14 +44,21 @@ function rdpmc(c: Cpu): void {
   c.setReg32(Reg.EDX, counter[1] & 0xff);
 }
 
-/** Leaves above the maximum answer as the highest basic leaf does, as on Intel CPUs. */
+/** CPUID.01H:EDX.APIC: an on-chip local APIC, reported while IA32_APIC_BASE.EN is set. */
+const EDX_APIC = 1 << 9;
+
+/**
+ * Leaves above the maximum answer as the highest basic leaf does, as on Intel CPUs.
+ * Leaf 1's EBX[31:24], the initial APIC ID, is 0: this machine's one processor.
+ */
 function cpuid(c: Cpu): void {
   const leaf = c.reg32(Reg.EAX) >>> 0;
-  const r = CPUID[leaf > MAX_LEAF ? MAX_LEAF : leaf];
+  const k = leaf > MAX_LEAF ? MAX_LEAF : leaf;
+  const r = CPUID[k];
   c.setReg32(Reg.EAX, r[0]);
   c.setReg32(Reg.EBX, r[1]);
   c.setReg32(Reg.ECX, r[2]);
-  c.setReg32(Reg.EDX, r[3]);
+  c.setReg32(Reg.EDX, k === 1 && c.localApic?.enabled ? r[3] | EDX_APIC : r[3]);
 }
 
 export const handlers: Record<string, HandlerFactory> = {
