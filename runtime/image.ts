@@ -50,7 +50,7 @@ export function bootImage(m: Machine, path: string, image: Uint8Array, opts: Boo
         loadMultiboot(m.cpu, image, { cmdline: opts.cmdline ?? path });
         break;
       case "bzimage":
-        loadLinux(m.cpu, image, { cmdline: opts.cmdline ?? "", initrd: opts.initrd });
+        loadLinux(m.cpu, image, { cmdline: opts.cmdline ?? "", initrd: opts.initrd, apic: m.irq.topology });
         break;
       case "rom":
         loadRom(m.cpu, image);

@@ -4,11 +4,22 @@
  * "zero page") carries the setup header, an e820 map, the command line and the
  * initrd location, and the CPU enters the 32-bit entry point in flat protected
  * mode with ESI pointing at boot_params.
+ *
+ * The kernel decompresses itself to its runtime start, which the protocol's
+ * relocatable-kernel fields decide (2.10+: a relocatable kernel runs at its load
+ * address raised to pref_address and aligned to kernel_alignment, any other at
+ * pref_address) and needs init_size bytes there: that, not the load address, is
+ * what guest RAM must hold. The initrd goes as high as it can without touching
+ * the loaded image or that runtime area; boot_params, the command line, the GDT
+ * and the MP tables stay below 1 MiB.
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { GDTR_BASE, GDTR_LIMIT, RAM_BASE } from "../cpu/layout.js";
+import type { ApicTopology } from "../devices/irqrouter.js";
 import { BootError } from "./errors.js";
 import { enterFlatProtectedMode } from "./flat.js";
+import { pcMemoryMap } from "./memmap.js";
+import { writeMpTables } from "./mptable.js";
 
 const HDR_MAGIC = 0x53726448; // "HdrS"
 const BOOT_PARAMS = 0x90000;
@@ -21,12 +32,42 @@ const LOADED_HIGH = 0x01;
 export interface LinuxOptions {
   cmdline?: string;
   initrd?: Uint8Array;
+  /** The machine's APICs, described to the kernel in MP tables. */
+  apic?: ApicTopology;
 }
 
 export interface LinuxResult {
   version: number;
   entry: number;
   initrdAddr: number;
+  /** Where the kernel decompresses to and runs, and the end of the memory it needs there (init_size). */
+  runtimeStart: number;
+  runtimeEnd: number;
+}
+
+const MIB = 1 << 20;
+const hex = (v: number): string => `0x${v.toString(16)}`;
+
+/**
+ * The kernel's runtime start and the bytes it needs from there (boot.rst, "The
+ * kernel runtime start address"). Before 2.10 the header does not say: the
+ * kernel is taken to run where it is loaded and to need four times its size.
+ */
+function runtimeArea(dv: DataView, version: number, kernelBytes: number): { start: number; size: number } {
+  if (version < 0x20a) return { start: KERNEL_ADDR, size: Math.max(kernelBytes, kernelBytes * 4) };
+  const pref = dv.getBigUint64(0x258, true);
+  if (pref >= 1n << 32n) throw new BootError(`kernel prefers to run at ${hex(Number(pref))}, above 4 GiB`);
+  const relocatable = dv.getUint8(0x234) !== 0;
+  const align = dv.getUint32(0x230, true);
+  // A pref_address of 0 states no preference: the kernel runs where it is loaded.
+  let start = pref === 0n ? KERNEL_ADDR : Number(pref);
+  if (relocatable) {
+    if (align === 0 || (align & (align - 1)) !== 0) throw new BootError(`malformed bzImage: kernel_alignment ${hex(align)} is not a power of two`);
+    start = Math.max(KERNEL_ADDR, start);
+    start = Math.ceil(start / align) * align;
+  }
+  if (start < KERNEL_ADDR) throw new BootError(`kernel runs at ${hex(start)}, below 1 MiB where the boot parameters are`);
+  return { start, size: Math.max(kernelBytes, dv.getUint32(0x260, true)) };
 }
 
 /** True when the image carries a Linux setup header ("HdrS" at 0x202). */
@@ -51,9 +92,14 @@ export function loadLinux(cpu: Cpu, image: Uint8Array, opts: LinuxOptions = {}):
   if (setupBytes >= image.length) throw new BootError("truncated bzImage: no protected-mode kernel after the setup code");
   const kernel = image.subarray(setupBytes);
   const ram = cpu.ramBytes;
-  const initSize = version >= 0x20a ? dv.getUint32(0x260, true) : kernel.length * 4;
-  if (KERNEL_ADDR + Math.max(kernel.length, initSize) > ram) {
-    throw new BootError(`kernel needs ${Math.ceil((KERNEL_ADDR + Math.max(kernel.length, initSize)) / (1 << 20))} MiB of RAM, the guest has ${ram >> 20} MiB`);
+  const loadEnd = KERNEL_ADDR + kernel.length;
+  const run = runtimeArea(dv, version, kernel.length);
+  const runtimeEnd = run.start + run.size;
+  const need = Math.max(loadEnd, runtimeEnd);
+  if (need > ram) {
+    throw new BootError(
+      `kernel needs ${Math.ceil(need / MIB)} MiB of RAM (it runs at ${hex(run.start)} and needs ${hex(run.size)} bytes there), the guest has ${ram / MIB} MiB`,
+    );
   }
   const u8 = cpu.u8;
   u8.set(kernel, RAM_BASE + KERNEL_ADDR);
@@ -76,22 +122,21 @@ export function loadLinux(cpu: Cpu, image: Uint8Array, opts: LinuxOptions = {}):
   let initrdAddr = 0;
   if (opts.initrd && opts.initrd.length) {
     const max = version >= 0x203 ? dv.getUint32(0x22c, true) : 0x37ffffff;
-    const top = Math.min(max + 1, ram);
-    initrdAddr = (top - opts.initrd.length) & ~0xfff;
-    const kernelEnd = KERNEL_ADDR + Math.max(kernel.length, initSize);
-    if (initrdAddr < kernelEnd) throw new BootError(`initrd of ${opts.initrd.length} bytes does not fit in guest RAM below 0x${top.toString(16)} after the kernel`);
+    initrdAddr = placeInitrd(opts.initrd.length, Math.min(max + 1, ram), [
+      [KERNEL_ADDR, loadEnd],
+      [run.start, runtimeEnd],
+    ]);
+    if (initrdAddr < 0) {
+      throw new BootError(`initrd of ${opts.initrd.length} bytes does not fit in guest RAM (${ram / MIB} MiB) beside the kernel (${hex(KERNEL_ADDR)}..${hex(loadEnd)}, runs in ${hex(run.start)}..${hex(runtimeEnd)})`);
+    }
     u8.set(opts.initrd, RAM_BASE + initrdAddr);
     bp.setUint32(0x218, initrdAddr, true);
     bp.setUint32(0x21c, opts.initrd.length, true);
   }
+  if (opts.apic) writeMpTables(cpu, opts.apic);
 
   // e820 map: conventional memory, the EBDA/BIOS hole, and everything above 1 MiB.
-  const e820: [number, number, number][] = [
-    [0, 0x9fc00, 1],
-    [0x9fc00, 0x400, 2],
-    [0xf0000, 0x10000, 2],
-    [0x100000, ram - 0x100000, 1],
-  ];
+  const e820 = pcMemoryMap(ram);
   e820.forEach(([base, len, type], k) => {
     const o = 0x2d0 + k * 20;
     bp.setUint32(o, base, true);
@@ -113,5 +158,16 @@ export function loadLinux(cpu: Cpu, image: Uint8Array, opts: LinuxOptions = {}):
   for (let r = 0; r < 8; r++) cpu.setReg32(r, 0);
   cpu.setReg32(6, BOOT_PARAMS); // ESI
   enterFlatProtectedMode(cpu, 0x10, 0x18, KERNEL_ADDR);
-  return { version, entry: KERNEL_ADDR, initrdAddr };
+  return { version, entry: KERNEL_ADDR, initrdAddr, runtimeStart: run.start, runtimeEnd };
+}
+
+/**
+ * The highest page-aligned address from 1 MiB up where `size` bytes end at or
+ * below `top` and overlap none of `taken`; -1 when there is none.
+ */
+function placeInitrd(size: number, top: number, taken: [number, number][]): number {
+  // Candidates: just below the top, and just below each taken area.
+  const candidates = [top, ...taken.map(([start]) => start)].map((end) => Math.floor((end - size) / 0x1000) * 0x1000);
+  const free = (at: number) => at >= KERNEL_ADDR && at + size <= top && taken.every(([s, e]) => at + size <= s || at >= e);
+  return candidates.filter(free).reduce((best, at) => Math.max(best, at), -1);
 }

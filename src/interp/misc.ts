@@ -12,12 +12,15 @@ const TWO_32 = 0x100000000;
 
 /** Highest basic CPUID leaf of a Pentium Pro. */
 const MAX_LEAF = 2;
+/** CPUID.01H:EAX: family 6, model 1, stepping 9. */
+export const CPU_SIGNATURE = 0x619;
+/** CPUID.01H:EDX without the APIC bit: FPU PSE TSC MSR CX8 MTRR PGE CMOV. */
+export const CPU_FEATURES = (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15);
 /** EAX EBX ECX EDX per leaf. */
 const CPUID: readonly (readonly [number, number, number, number])[] = [
   // "GenuineIntel" in EBX, EDX, ECX order.
   [MAX_LEAF, 0x756e6547, 0x6c65746e, 0x49656e69],
-  // Family 6, model 1, stepping 9; EDX: FPU PSE TSC MSR CX8 MTRR PGE CMOV.
-  [0x619, 0, 0, (1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 12) | (1 << 13) | (1 << 15)],
+  [CPU_SIGNATURE, 0, 0, CPU_FEATURES],
   // One call; descriptors 01 02 03 (TLBs), 42 (256 KiB L2), 0A (8 KiB L1 data), 04 (4 MiB data TLB), 06 (8 KiB L1 code).
   [0x03020101, 0, 0, 0x06040a42],
 ];
@@ -45,7 +48,7 @@ function rdpmc(c: Cpu): void {
 }
 
 /** CPUID.01H:EDX.APIC: an on-chip local APIC, reported while IA32_APIC_BASE.EN is set. */
-const EDX_APIC = 1 << 9;
+export const EDX_APIC = 1 << 9;
 
 /**
  * Leaves above the maximum answer as the highest basic leaf does, as on Intel CPUs.
