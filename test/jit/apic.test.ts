@@ -7,12 +7,10 @@
  * JIT.
  */
 import { expect, it } from "vitest";
-import { CR0_PE } from "../../src/cpu/cpu.js";
-import * as L from "../../src/cpu/layout.js";
-import { Reg, Sreg } from "../../src/cpu/layout.js";
+import { Reg } from "../../src/cpu/layout.js";
 import { compareCpus } from "../../runtime/diff.js";
-import { createMachine, type Machine } from "../../runtime/machine.js";
-import { descriptor } from "./support.js";
+import type { Machine } from "../../runtime/machine.js";
+import { flatMachine } from "./support.js";
 
 // 0x1000:
 //   mov dword [0xFEE000F0], 0x1FF      ; software enable
@@ -45,30 +43,7 @@ const MAIN = [
 const HANDLER = [0xff, 0x05, 0x00, 0x30, 0x00, 0x00, 0xc7, 0x05, 0xb0, 0x00, 0xe0, 0xfe, 0x00, 0x00, 0x00, 0x00, 0xcf];
 
 function machine(engine: "interp" | "jit"): { m: Machine; taken: number[] } {
-  const m = createMachine({ memMiB: 2, engine, jit: { hotThreshold: 2 } });
-  const c = m.cpu;
-  descriptor(c, 8, 0, 0xfffff, 0xc09b);
-  descriptor(c, 16, 0, 0xfffff, 0xc093);
-  c.i32[L.GDTR_BASE >> 2] = 0;
-  c.i32[L.GDTR_LIMIT >> 2] = 0x17;
-  c.writePhys32(0x800 + 0x40 * 8, (0x08 << 16) | 0x2000);
-  c.writePhys32(0x800 + 0x40 * 8 + 4, 0x8e00);
-  c.i32[L.IDTR_BASE >> 2] = 0x800;
-  c.i32[L.IDTR_LIMIT >> 2] = 0x7ff;
-  c.cr0 = c.cr0 | CR0_PE;
-  for (let s = 0; s < 6; s++) c.setSegmentCache(s, s === Sreg.CS ? 8 : 16, 0, -1, s === Sreg.CS ? 0xc09b : 0xc093);
-  c.cpl = 0;
-  MAIN.forEach((b, k) => c.writePhys8(0x1000 + k, b));
-  HANDLER.forEach((b, k) => c.writePhys8(0x2000 + k, b));
-  c.eip = 0x1000;
-  c.setReg32(Reg.ESP, 0x8000);
-  const taken: number[] = [];
-  const deliver = m.interpreter.interrupt.bind(m.interpreter);
-  m.interpreter.interrupt = (vector: number) => {
-    taken.push(c.icount);
-    return deliver(vector);
-  };
-  return { m, taken };
+  return flatMachine(engine, MAIN, 0x40, HANDLER);
 }
 
 const a = machine("interp");

@@ -4,12 +4,9 @@
  * count as the interpreter does, and ends in the same state.
  */
 import { expect, it } from "vitest";
-import { CR0_PE } from "../../src/cpu/cpu.js";
-import * as L from "../../src/cpu/layout.js";
-import { Reg, Sreg } from "../../src/cpu/layout.js";
 import { compareCpus } from "../../runtime/diff.js";
-import { createMachine, type Machine } from "../../runtime/machine.js";
-import { descriptor } from "./support.js";
+import type { Machine } from "../../runtime/machine.js";
+import { flatMachine } from "./support.js";
 
 // 0x1000: program the PIC (IRQ 0 at vector 0x20, the others masked) and the PIT (mode 2,
 // divisor 100), sti, then: mov ecx,200000 / .l: add ebx,ecx / imul eax,ebx,7 / xor edx,eax /
@@ -22,32 +19,8 @@ const MAIN = [
 // 0x2000, IRQ 0: inc dword [0x3000] / push eax / mov al,0x20 / out 0x20,al / pop eax / iretd
 const HANDLER = [0xff, 0x05, 0x00, 0x30, 0x00, 0x00, 0x50, 0xb0, 0x20, 0xe6, 0x20, 0x58, 0xcf];
 
-/** A machine in 32-bit flat protected mode running MAIN, and the counts at which it took interrupts. */
 function machine(engine: "interp" | "jit"): { m: Machine; taken: number[] } {
-  const m = createMachine({ memMiB: 2, engine, jit: { hotThreshold: 2 } });
-  const c = m.cpu;
-  descriptor(c, 8, 0, 0xfffff, 0xc09b);
-  descriptor(c, 16, 0, 0xfffff, 0xc093);
-  c.i32[L.GDTR_BASE >> 2] = 0;
-  c.i32[L.GDTR_LIMIT >> 2] = 0x17;
-  c.writePhys32(0x800 + 0x20 * 8, (0x08 << 16) | 0x2000);
-  c.writePhys32(0x800 + 0x20 * 8 + 4, 0x8e00);
-  c.i32[L.IDTR_BASE >> 2] = 0x800;
-  c.i32[L.IDTR_LIMIT >> 2] = 0x7ff;
-  c.cr0 = c.cr0 | CR0_PE;
-  for (let s = 0; s < 6; s++) c.setSegmentCache(s, s === Sreg.CS ? 8 : 16, 0, -1, s === Sreg.CS ? 0xc09b : 0xc093);
-  c.cpl = 0;
-  MAIN.forEach((b, k) => c.writePhys8(0x1000 + k, b));
-  HANDLER.forEach((b, k) => c.writePhys8(0x2000 + k, b));
-  c.eip = 0x1000;
-  c.setReg32(Reg.ESP, 0x8000);
-  const taken: number[] = [];
-  const deliver = m.interpreter.interrupt.bind(m.interpreter);
-  m.interpreter.interrupt = (vector: number) => {
-    taken.push(c.icount);
-    return deliver(vector);
-  };
-  return { m, taken };
+  return flatMachine(engine, MAIN, 0x20, HANDLER);
 }
 
 it("takes the PIT's interrupts at the same instruction counts under both engines", () => {

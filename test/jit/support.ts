@@ -14,6 +14,7 @@ import { Interpreter } from "../../src/interp/interpreter.js";
 import { compareCpus, type Difference } from "../../runtime/diff.js";
 import { InterpreterEngine } from "../../runtime/engine.js";
 import { JitEngine, type JitOptions } from "../../runtime/jit.js";
+import { createMachine, type Machine } from "../../runtime/machine.js";
 
 export const RAM_BYTES = 1 << 20;
 /** Where programs are loaded and start. */
@@ -119,4 +120,36 @@ export function runBoth(mode: GuestMode, program: ArrayLike<number>, setup: (w: 
 /** A readable summary of differences for assertion messages. */
 export function describe(d: Difference[]): string {
   return d.map((x) => `${x.field}: ${x.interp} | ${x.jit}`).join("\n");
+}
+
+/**
+ * A whole machine (devices included) in 32-bit flat protected mode: `main` at
+ * 0x1000, `handler` at 0x2000 behind an interrupt gate for `vector`, the stack
+ * below 0x8000; and the instruction counts at which it takes interrupts.
+ */
+export function flatMachine(engine: "interp" | "jit", main: readonly number[], vector: number, handler: readonly number[]): { m: Machine; taken: number[] } {
+  const m = createMachine({ memMiB: 2, engine, jit: { hotThreshold: 2 } });
+  const c = m.cpu;
+  descriptor(c, 8, 0, 0xfffff, CODE32);
+  descriptor(c, 16, 0, 0xfffff, DATA32);
+  c.i32[L.GDTR_BASE >> 2] = 0;
+  c.i32[L.GDTR_LIMIT >> 2] = 0x17;
+  c.writePhys32(IDT + vector * 8, (0x08 << 16) | 0x2000);
+  c.writePhys32(IDT + vector * 8 + 4, 0x8e00);
+  c.i32[L.IDTR_BASE >> 2] = IDT;
+  c.i32[L.IDTR_LIMIT >> 2] = 0x7ff;
+  c.cr0 = c.cr0 | CR0_PE;
+  for (let s = 0; s < 6; s++) c.setSegmentCache(s, s === Sreg.CS ? 8 : 16, 0, -1, s === Sreg.CS ? CODE32 : DATA32);
+  c.cpl = 0;
+  main.forEach((b, k) => c.writePhys8(0x1000 + k, b));
+  handler.forEach((b, k) => c.writePhys8(0x2000 + k, b));
+  c.eip = 0x1000;
+  c.setReg32(Reg.ESP, STACK_TOP);
+  const taken: number[] = [];
+  const deliver = m.interpreter.interrupt.bind(m.interpreter);
+  m.interpreter.interrupt = (v: number) => {
+    taken.push(c.icount);
+    return deliver(v);
+  };
+  return { m, taken };
 }
