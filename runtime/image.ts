@@ -8,6 +8,7 @@ import { isRomImage, loadRom } from "../src/boot/rom.js";
 import { ImageError, UsageError } from "./errors.js";
 import { ioReason } from "./files.js";
 import type { Machine } from "./machine.js";
+import type { FirmwareOptions } from "./pc.js";
 import type { ImageKind } from "./types.js";
 
 export type { ImageKind } from "./types.js";
@@ -65,4 +66,26 @@ export function bootImage(m: Machine, path: string, image: Uint8Array, opts: Boo
   }
   m.rebootHandler = load;
   return kind;
+}
+
+/** Where `npm run guests:bios` puts SeaBIOS and its VGA BIOSes. */
+export const BIOS_DIR = fileURLToPath(new URL("../guests/bios/build/", import.meta.url));
+export const DEFAULT_BIOS = BIOS_DIR + "bios-256k.bin";
+
+/** Firmware images: a power of two from 64 KiB to 1 MiB, as the flash below 4 GiB is. */
+export function checkBiosImage(path: string, image: Uint8Array): void {
+  const n = image.length;
+  if (n < 0x10000 || n > 0x100000 || (n & (n - 1)) !== 0) {
+    throw new UsageError(`'${path}' is not a BIOS image (a power of two from 64 KiB to 1 MiB in size; got ${n} bytes)`);
+  }
+}
+
+/**
+ * Boot through firmware from the reset vector: the BIOS finds the disks and the
+ * CD itself. A reboot resets the chipset and starts the firmware again.
+ */
+export function bootFirmware(m: Machine, opts: FirmwareOptions): void {
+  m.pc.installFirmware(opts);
+  m.cpu.reset();
+  m.rebootHandler = () => m.pc.reset();
 }

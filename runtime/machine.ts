@@ -24,6 +24,7 @@ import { Interpreter } from "../src/interp/interpreter.js";
 import { type Engine, InterpreterEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { JitEngine } from "./jit.js";
+import { PcPlatform, type StorageOptions } from "./pc.js";
 import type { MachineEvents, MachineOptions, RunResult } from "./types.js";
 import { checkBytes, checkFunction, checkInt, checkLimit, checkMachineOptions, checkName } from "./validate.js";
 
@@ -63,8 +64,12 @@ export class Machine {
   /** Re-runs the loader after a reset when rebooting (set by the boot code). */
   rebootHandler: (() => void) | undefined;
   readonly reboot: boolean;
+  readonly pci = new PciHost();
+  /** The PIIX parts, fw_cfg and firmware (runtime/pc.ts). */
+  readonly pc: PcPlatform;
 
-  constructor(opts: MachineOptions = {}) {
+  /** `storage`: the IDE drives (runtime/pc.ts), opened by the runtime from image files. */
+  constructor(opts: MachineOptions = {}, storage: StorageOptions = {}) {
     checkMachineOptions(opts);
     const mib = opts.memMiB ?? 64;
     this.reboot = opts.reboot ?? false;
@@ -115,12 +120,11 @@ export class Machine {
     port92 = new Port92(updateA20, guestReset);
     ports.register(0x92, 1, port92);
 
-    const pci = new PciHost();
-    ports.register(0xcf8, 1, pci.addressPort);
-    ports.register(0xcfc, 4, pci.dataPort);
+    ports.register(0xcf8, 1, this.pci.addressPort);
+    ports.register(0xcfc, 4, this.pci.dataPort);
 
     ports.register(0x80, 1, new PostCodePort((code) => this.emit("post", code)));
-    ports.register(0xe9, 1, new DebugConsole((b) => this.emit("debugcon", b)));
+    ports.register(0xe9, 1, new DebugConsole((b) => this.emitDebugcon(b)));
     ports.register(
       0xf4,
       1,
@@ -134,6 +138,8 @@ export class Machine {
     ports.register(0x3f8, 8, this.com1);
     this.com2 = new Uart16550(0x2f8, () => {}, (l) => irq.setIrq(3, l));
     ports.register(0x2f8, 8, this.com2);
+
+    this.pc = new PcPlatform(this, storage);
   }
 
   /** For the JIT engine: stop at the next instruction boundary for an interrupt or a request. */
@@ -165,7 +171,13 @@ export class Machine {
     for (const fn of this.listeners[event]) (fn as (...a: Parameters<MachineEvents[K]>) => void)(...args);
   }
 
-  private requestReset(): void {
+  /** A byte for the debug console (port 0xE9, or QEMU's 0x402). */
+  emitDebugcon(byte: number): void {
+    this.emit("debugcon", byte);
+  }
+
+  /** The guest asked for a reset (keyboard controller, port 0x92, the PIIX's 0xCF9). */
+  requestReset(): void {
     this.resetRequested = true;
     this.interpreter.attention = true;
   }
@@ -349,6 +361,6 @@ export class Machine {
   }
 }
 
-export function createMachine(opts: MachineOptions = {}): Machine {
-  return new Machine(opts);
+export function createMachine(opts: MachineOptions = {}, storage: StorageOptions = {}): Machine {
+  return new Machine(opts, storage);
 }

@@ -15,6 +15,7 @@ const entryPoints = {
   conformance: "test/conformance/main.ts",
   "linux-guest": "scripts/linux-guest.ts",
   "readme-cli": "scripts/readme-cli.ts",
+  "bios-guest": "scripts/bios-guest.ts",
 };
 
 // A release build must not leave an earlier build's source maps or declarations behind.

@@ -33,10 +33,15 @@ class HighRom implements MemoryBus {
   }
 }
 
+/** Map `image` so that it ends at the top of the 4 GiB physical space, in front of the CPU's memory bus. */
+export function mapHighRom(cpu: Cpu, image: Uint8Array): void {
+  cpu.mmio = new HighRom(image.slice(), 0x100000000 - image.length, cpu.mmio);
+}
+
 export function loadRom(cpu: Cpu, image: Uint8Array): void {
   if (!isRomImage(image)) throw new BootError(`a ROM image must be a power of two from 4 KiB to 1 MiB in size (got ${image.length} bytes)`);
   if (cpu.ramBytes < 0x100000) throw new BootError("a ROM image needs at least 1 MiB of guest RAM");
   cpu.u8.set(image, RAM_BASE + 0x100000 - image.length);
-  cpu.mmio = new HighRom(image.slice(), 0x100000000 - image.length, cpu.mmio);
+  mapHighRom(cpu, image);
   cpu.reset();
 }

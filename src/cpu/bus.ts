@@ -71,3 +71,9 @@ export class EmptyBus implements PortBus, MemoryBus {
     this.unhandledWrites++;
   }
 }
+
+/** Physical memory as a bus-master device sees it (the Cpu implements it: RAM, the bus, code invalidation). */
+export interface DmaBus {
+  readPhysBytes(pa: number, out: Uint8Array): void;
+  writePhysBytes(pa: number, data: Uint8Array): void;
+}

@@ -444,15 +444,63 @@ export class Cpu {
 
   // ---- physical memory ---------------------------------------------------
 
-  private notifyCode(pa: number, size: number): void {
+  /**
+   * Before a write of `size` bytes at `pa` (within two frames): tell onCodeWrite
+   * when it may change code. False when a frame written sends writes to the bus
+   * (PAGE_BUS_WRITE): the caller then writes byte by byte through writePhys8.
+   */
+  private notifyCode(pa: number, size: number): boolean {
     const flags = this.u8;
     const first = pa >>> 12;
     const last = ((pa + size - 1) >>> 12) & 0xfffff;
     const f = flags[L.PAGE_FLAGS_BASE + first] | flags[L.PAGE_FLAGS_BASE + last];
-    if (f === 0) return;
+    if (f === 0) return true;
+    if (f & L.PAGE_BUS_WRITE) return false;
     // On a page holding only code, data bytes outside the code map's chunks change nothing decoded.
-    if ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(pa, size)) return;
+    if ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(pa, size)) return true;
     this.onCodeWrite(pa, size);
+    return true;
+  }
+
+  /**
+   * Physical memory changed behind the CPU's back (DMA, the chipset remapping
+   * shadow RAM): drop whatever was decoded or translated from [pa, pa + size).
+   */
+  codeChanged(pa: number, size: number): void {
+    const flags = this.u8;
+    for (let at = pa - (pa & 0xfff); at < pa + size; at += 0x1000) {
+      const from = Math.max(at, pa);
+      const n = Math.min(at + 0x1000, pa + size) - from;
+      const f = flags[L.PAGE_FLAGS_BASE + (at >>> 12)] & ~L.PAGE_BUS_WRITE;
+      if (f === 0 || ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(from, n))) continue;
+      this.onCodeWrite(from, n);
+    }
+  }
+
+  /** A device's write of `data` at physical `pa` (bus-master DMA): RAM, code invalidation and the bus as for the CPU's own writes. */
+  writePhysBytes(pa: number, data: Uint8Array): void {
+    let k = 0;
+    while (k < data.length) {
+      const at = pa + k;
+      const n = Math.min(data.length - k, 0x1000 - (at & 0xfff));
+      const page = at >>> 12;
+      if (at + n <= this.ramBytes && !(this.u8[L.PAGE_FLAGS_BASE + page] & L.PAGE_BUS_WRITE)) {
+        this.codeChanged(at, n);
+        this.u8.set(data.subarray(k, k + n), L.RAM_BASE + at);
+      } else {
+        for (let j = 0; j < n; j++) this.writePhys8(at + j, data[k + j]);
+      }
+      k += n;
+    }
+  }
+
+  /** A device's read of `length` bytes at physical `pa` into `out` (bus-master DMA). */
+  readPhysBytes(pa: number, out: Uint8Array): void {
+    if (pa + out.length <= this.ramBytes) {
+      out.set(this.u8.subarray(L.RAM_BASE + pa, L.RAM_BASE + pa + out.length));
+      return;
+    }
+    for (let j = 0; j < out.length; j++) out[j] = this.readPhys8(pa + j);
   }
 
   /**
@@ -524,13 +572,18 @@ export class Cpu {
   }
   writePhys8(pa: number, v: number): void {
     pa >>>= 0;
-    this.notifyCode(pa, 1);
-    if (pa < this.ramBytes) this.u8[L.RAM_BASE + pa] = v;
+    if (!this.notifyCode(pa, 1)) this.mmio.write8(pa, v & 0xff);
+    else if (pa < this.ramBytes) this.u8[L.RAM_BASE + pa] = v;
     else this.writeOutside(pa, 1, v);
   }
   writePhys16(pa: number, v: number): void {
     pa >>>= 0;
-    this.notifyCode(pa, 2);
+    if (!this.notifyCode(pa, 2)) {
+      // A frame written sends its writes to the bus: byte by byte, each to its own frame's target.
+      this.writePhys8(pa, v);
+      this.writePhys8(pa + 1, v >> 8);
+      return;
+    }
     if (pa + 1 < this.ramBytes) {
       if ((pa & 1) === 0) this.u16[(L.RAM_BASE + pa) >>> 1] = v;
       else {
@@ -543,7 +596,11 @@ export class Cpu {
   }
   writePhys32(pa: number, v: number): void {
     pa >>>= 0;
-    this.notifyCode(pa, 4);
+    if (!this.notifyCode(pa, 4)) {
+      this.writePhys16(pa, v);
+      this.writePhys16(pa + 2, v >> 16);
+      return;
+    }
     if (pa + 3 < this.ramBytes) {
       if ((pa & 3) === 0) this.i32[(L.RAM_BASE + pa) >>> 2] = v;
       else {

@@ -21,6 +21,8 @@ export interface PciFunction {
 export class PciConfigSpace implements PciFunction {
   readonly bytes = new Uint8Array(256);
   readonly writable = new Uint8Array(256);
+  /** Called after every configuration write, with the bytes written. */
+  onWrite: ((offset: number, size: ConfigSize) => void) | undefined;
 
   /** Set a register's power-on value and which of its bits software may change. */
   define(offset: number, size: ConfigSize, value: number, writableMask = 0): void {
@@ -41,6 +43,7 @@ export class PciConfigSpace implements PciFunction {
       const m = this.writable[offset + k];
       this.bytes[offset + k] = (this.bytes[offset + k] & ~m) | ((value >>> (8 * k)) & m);
     }
+    this.onWrite?.(offset, size);
   }
 }
 
@@ -70,6 +73,8 @@ function allOnes(size: ConfigSize): number {
 
 export class PciHost {
   private address = 0;
+  /** Device 0: the host bridge, whose chipset registers (PAM, SMRAM) the platform wires up. */
+  readonly hostBridge = i440fxHostBridge();
   private readonly functions = new Map<number, PciFunction>();
 
   /** Register at 0xCF8 alone, so byte and word accesses there reach whatever else claims those ports. */
@@ -91,7 +96,12 @@ export class PciHost {
   };
 
   constructor() {
-    this.register(0, 0, i440fxHostBridge());
+    this.register(0, 0, this.hostBridge);
+  }
+
+  /** The function at `device`.`fn` of bus 0, if any. */
+  function(device: number, fn: number): PciFunction | undefined {
+    return this.functions.get((device << 3) | fn);
   }
 
   /** Put a function on bus 0. */

@@ -24,6 +24,11 @@ export class IoPortBus implements PortBus {
     for (let p = first; p < first + count; p++) this.devices[p & 0xffff] = dev;
   }
 
+  /** Release the ports of `first`..`first + count - 1` that `dev` holds (a PCI BAR moving). */
+  unregister(first: number, count: number, dev: PortDevice): void {
+    for (let p = first; p < first + count; p++) if (this.devices[p & 0xffff] === dev) this.devices[p & 0xffff] = undefined;
+  }
+
   in8(port: number): number {
     const d = this.devices[port & 0xffff];
     if (d?.read8) return d.read8(port & 0xffff) & 0xff;

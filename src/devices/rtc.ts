@@ -123,6 +123,12 @@ export class Rtc146818 implements PortDevice, TimedDevice {
     this.fillMemorySize(opts.ramBytes);
   }
 
+  /** Set a CMOS RAM byte outside the clock registers, as the platform's setup leaves it (boot order, for the firmware). */
+  setCmos(index: number, value: number): void {
+    if (index <= REG_D || index >= 0x80) throw new RangeError(`CMOS byte 0x${index.toString(16)} is not plain RAM`);
+    this.ram[index] = value & 0xff;
+  }
+
   /** NMI mask: bit 7 of the last index written to port 0x70. */
   get nmiMasked(): boolean {
     return (this.index & 0x80) !== 0;
