@@ -91,10 +91,31 @@ export class DecodeCache {
     return slot;
   }
 
-  /** A guest write of `size` bytes at `pa`: drop the decoded instructions it touches. */
+  /**
+   * A guest write of `size` bytes at `pa`: drop the decoded instructions it
+   * touches. A write that touches none, in a chunk the code map still marks (a
+   * sequential overwrite past the instruction it already dropped, data beside
+   * code), drops the chunk's instructions and unmarks it, so the writes after it
+   * stay on compiled code's fast path instead of leaving it byte by byte.
+   */
   written(pa: number, size: number): void {
     if (!this.cpu.codeMap.marks(CodeOwner.DECODED, pa, size)) return;
+    if (this.drop(pa, size) > 0) return;
+    const sh = this.cpu.codeMap.chunkShift;
+    const first = pa >>> sh;
+    const last = (pa + size - 1) >>> sh;
+    for (let c = first; c <= last; c++) {
+      const start = c << sh;
+      const frame = start >>> 12;
+      this.drop(start, 1 << sh);
+      if (this.pages.has(frame)) this.cpu.codeMap.set(CodeOwner.DECODED, frame, (start & 0xfff) >> sh, false);
+    }
+  }
+
+  /** Drop the decoded instructions overlapping [pa, pa + size); how many were dropped. */
+  private drop(pa: number, size: number): number {
     const end = pa + size;
+    let dropped = 0;
     for (let frameStart = pa & ~0xfff; frameStart < end; frameStart += 0x1000) {
       const page = this.pages.get(frameStart >>> 12);
       if (!page) continue;
@@ -107,11 +128,13 @@ export class DecodeCache {
           slot[off] = -1;
           page.free.push(k);
           page.live--;
+          dropped++;
           this.invalidations++;
         }
       }
       if (page.live === 0) this.invalidateFrame(frameStart >>> 12);
     }
+    return dropped;
   }
 
   /** Forget everything decoded from physical frame `frame`. */

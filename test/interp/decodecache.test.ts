@@ -75,3 +75,32 @@ describe("decode cache and writes to the code's page", () => {
     expect(m.cpu.reg32(Reg.EDX)).toBe(1);
   });
 });
+
+describe("decode cache and sequential overwrites of code", () => {
+  it("a write that overlaps no decoded instruction in a marked chunk drops the chunk and unmarks it", () => {
+    const m = protectedMachine();
+    // inc ecx twice, decoded; then writes into the same 64-byte chunk.
+    load(m, CODE, [0x41, 0x41]);
+    m.cpu.setReg32(Reg.ECX, 0);
+    m.cpu.setReg32(Reg.EDX, 0);
+    m.cpu.eip = CODE;
+    run(m, 2);
+    const dc = m.interp.decodeCache;
+    const map = m.cpu.codeMap;
+    const before = dc.invalidations;
+    expect(map.touches(CODE, 2)).toBe(true);
+    // The first write overlaps the second increment: only it goes, the chunk stays marked for the first.
+    m.cpu.writePhys8(CODE + 1, 0x42);
+    expect(dc.invalidations - before).toBe(1);
+    expect(map.touches(CODE, 1)).toBe(true);
+    // A write to a byte of the chunk that holds no decoded instruction: the chunk is dropped and unmarked.
+    m.cpu.writePhys8(CODE + 16, 0x90);
+    expect(dc.invalidations - before).toBe(2);
+    expect(map.touches(CODE, 64)).toBe(false);
+    // The first increment is decoded again, and runs.
+    m.cpu.eip = CODE;
+    run(m, 2);
+    expect(m.cpu.reg32(Reg.ECX)).toBe(3);
+    expect(m.cpu.reg32(Reg.EDX)).toBe(1);
+  });
+});
