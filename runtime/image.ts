@@ -1,5 +1,5 @@
 /** Reading a guest image from disk, telling what kind it is, and booting it. */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { BootError } from "../src/boot/errors.js";
 import { isBzImage, loadLinux } from "../src/boot/linux.js";
@@ -78,6 +78,14 @@ export function checkBiosImage(path: string, image: Uint8Array): void {
   if (n < 0x10000 || n > 0x100000 || (n & (n - 1)) !== 0) {
     throw new UsageError(`'${path}' is not a BIOS image (a power of two from 64 KiB to 1 MiB in size; got ${n} bytes)`);
   }
+}
+
+/** Read and check a BIOS image; the default one must have been fetched by `npm run guests:bios`. */
+export function readBios(path: string): Uint8Array {
+  if (path === DEFAULT_BIOS && !existsSync(path)) throw new UsageError("no SeaBIOS in guests/bios/build/: run `npm run guests:bios`, or give --bios=FILE");
+  const image = readImage(path, "BIOS");
+  checkBiosImage(path, image);
+  return image;
 }
 
 /**

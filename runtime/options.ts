@@ -23,6 +23,8 @@ export interface Option<T> {
   readonly absent: T;
   /** Convert and check the text given (`flag` is "--mem", for messages). */
   parse(text: string, flag: string): T;
+  /** May be given more than once: the values parsed are arrays, concatenated in order. */
+  readonly repeat?: boolean;
 }
 
 /** A positional argument. */
@@ -100,7 +102,8 @@ export function parseCommand<O extends Options>(def: CommandDef<O>, argv: string
     // An option's value is never taken from a following "--option" (write --append=--x for that).
     if (t.value === undefined && !o.optionalValue) throw new UsageError(`option '--${t.name}' needs a value`);
     if (!t.inlineValue && t.value?.startsWith("--")) throw new UsageError(`option '--${t.name}' needs a value (got '${t.value}'; write --${t.name}=${t.value} if that is the value)`);
-    given.set(t.name, o.parse(t.value ?? "", `--${t.name}`));
+    const v = o.parse(t.value ?? "", `--${t.name}`);
+    given.set(t.name, o.repeat ? [...((given.get(t.name) as unknown[] | undefined) ?? []), ...(v as unknown[])] : v);
   }
   if (help) return undefined;
   const max = def.args.length;
@@ -129,6 +132,11 @@ export function text(value: string, help: string): Option<string | undefined>;
 export function text(value: string, help: string, dflt: string): Option<string>;
 export function text(value: string, help: string, dflt?: string): Option<string | undefined> {
   return { value, optionalValue: false, help, note: dflt === undefined ? "" : `default ${dflt}`, absent: dflt, parse: (v) => v };
+}
+
+/** Free text that may be given more than once (`--disk a.img --disk b.img`): every value, in order. */
+export function texts(value: string, help: string): Option<string[]> {
+  return { value, optionalValue: false, help, note: "repeatable", absent: [], repeat: true, parse: (v) => [v] };
 }
 
 /** A flag that may carry a value after "=": absent undefined, bare "" (`--stats`), else the value (`--stats=FILE`). */

@@ -3,9 +3,11 @@ import { closeSync, createWriteStream, writeSync } from "node:fs";
 import { DEFAULT_IPS } from "../../src/devices/clock.js";
 import { attachConsole } from "../console.js";
 import { openOutput } from "../files.js";
-import { bootImage, DEFAULT_GUEST, readImage } from "../image.js";
+import { openStorage } from "../disk.js";
+import { UsageError } from "../errors.js";
+import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
-import { choice, command, flag, int, optionalText, text } from "../options.js";
+import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
 import { IPS, MEM_MIB } from "../validate.js";
@@ -41,7 +43,7 @@ function statsJson(m: Machine, r: RunResult, seconds: number): string {
 
 export const run = command({
   name: "run",
-  summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest) and run it until it stops",
+  summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest), or disks and CDs through SeaBIOS, and run it until it stops",
   args: [{ name: "IMAGE", optional: true, help: "multiboot kernel (ELF or address-field), Linux bzImage (boot protocol 2.02+) or ROM image" }],
   options: {
     engine: choice(["jit", "interp"], "jit: interpret, translate hot code to WebAssembly; interp: interpret only", "jit"),
@@ -56,6 +58,11 @@ export const run = command({
     reboot: flag("restart the guest when it resets the machine, instead of ending the run"),
     clock: choice(["virtual", "realtime"], "virtual: devices count instructions (reproducible); realtime: the host's clock", "virtual"),
     ips: int("N", "virtual instructions per second, the rate devices count time at", IPS, DEFAULT_IPS),
+    disk: texts("FILE[,writable]", "a raw hard disk image on the IDE controller; its writes stay in memory unless ,writable"),
+    cdrom: text("FILE", "a raw CD image (ISO 9660) in the IDE CD-ROM drive"),
+    bios: optionalText("FILE", "boot through SeaBIOS (default with --disk or --cdrom and no IMAGE; FILE: another BIOS image)"),
+    boot: choice(["disk", "cdrom"], "the first boot device of the firmware boot (default: the disk, or the CD without one)"),
+    vgabios: text("FILE", "a VGA BIOS for the firmware boot (needs the VGA device)"),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction
 count on every run, under both engines. With --serial stdio, standard input goes to COM1: a
@@ -67,21 +74,32 @@ with interrupts off, resets the machine (without --reboot) or the run is stopped
 fault; 4 when the instruction limit is reached; 2 for bad input (an unreadable or unrecognised
 image, a bad option), with a one-line message.`,
   async run(o, [image]) {
+    const storage = openStorage(o.disk, o.cdrom);
+    const firmware = o.bios !== undefined || (image === undefined && (o.disk.length > 0 || o.cdrom !== undefined));
+    if (firmware && image !== undefined) throw new UsageError("--bios boots from the disks and the CD: give it no IMAGE (an IMAGE is loaded directly)");
+    if (!firmware && (o.boot !== undefined || o.vgabios !== undefined)) throw new UsageError(`--${o.boot !== undefined ? "boot" : "vgabios"} needs the firmware boot (--bios, or a --disk or --cdrom without an IMAGE)`);
+    if (firmware && (o.initrd !== undefined || o.append !== undefined)) throw new UsageError("--initrd and --append are for a kernel IMAGE, not the firmware boot");
     const path = image ?? DEFAULT_GUEST;
-    const bytes = readImage(path);
+    const bytes = firmware ? undefined : readImage(path);
     const initrd = o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined;
+    const bios = firmware ? readBios(o.bios || DEFAULT_BIOS) : undefined;
+    const vgaBios = o.vgabios !== undefined ? readImage(o.vgabios, "VGA BIOS") : undefined;
     const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
-    const m = createMachine({
-      memMiB: o.mem,
-      engine: o.engine,
-      ips: o.ips,
-      reboot: o.reboot,
-      startTime: o.clock === "realtime" ? new Date() : undefined,
-      realtime: o.clock === "realtime",
-      // With --stats, the JIT also counts the instructions run in blocks without checks.
-      jit: { profile: o.stats !== undefined },
-    });
-    bootImage(m, path, bytes, { cmdline: o.append, initrd });
+    const m = createMachine(
+      {
+        memMiB: o.mem,
+        engine: o.engine,
+        ips: o.ips,
+        reboot: o.reboot,
+        startTime: o.clock === "realtime" ? new Date() : undefined,
+        realtime: o.clock === "realtime",
+        // With --stats, the JIT also counts the instructions run in blocks without checks.
+        jit: { profile: o.stats !== undefined },
+      },
+      storage,
+    );
+    if (bios) bootFirmware(m, { bios, vgaBios, boot: o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk") });
+    else bootImage(m, path, bytes!, { cmdline: o.append, initrd });
 
     const serial = openSink(o.serial, "serial");
     m.on("serial", (b) => serial.write(Uint8Array.of(b)));

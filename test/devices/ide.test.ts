@@ -47,7 +47,7 @@ class PatternBackend implements BlockBackend {
 }
 
 class FailingBackend extends MemoryBackend {
-  read(sector: number, out: Uint8Array): void {
+  override read(sector: number, out: Uint8Array): void {
     if (sector === 3) throw new BlockIoError("bad sector");
     super.read(sector, out);
   }
