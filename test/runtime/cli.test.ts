@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -209,5 +209,52 @@ describe("jit386 run --engine jit", () => {
     const sj = JSON.parse(readFileSync(b, "utf8"));
     expect(sj.engine).toBe("jit");
     expect(sj.instructions).toBe(si.instructions);
+  });
+});
+
+describe("jit386 run: disk and CD images get one-line errors", () => {
+  test("a missing disk, an empty one, one that is not whole sectors", () => {
+    expectOneLineError(jit386("run", "--disk", join(dir, "none.img")), /cannot open disk image '.*none\.img': no such file/);
+    const empty = file("empty.img", new Uint8Array(0));
+    expectOneLineError(jit386("run", "--disk", empty), /disk image '.*empty\.img' is empty/);
+    const odd = file("odd.img", new Uint8Array(1000));
+    const r = jit386("run", "--disk", odd);
+    expect(r.status).toBe(2);
+    expectOneLineError(r, /is 1000 bytes, not a multiple of the 512-byte sector/);
+    const cd = file("odd.iso", new Uint8Array(2048 + 512));
+    expectOneLineError(jit386("run", "--cdrom", cd), /CD image '.*odd\.iso' is 2560 bytes, not a multiple of the 2048-byte sector/);
+    expectOneLineError(jit386("run", "--disk", dir), /disk image '.*' is not a regular file|cannot open disk image .*: is a directory/);
+  });
+
+  test("a CD larger than 32-bit block addresses reach", () => {
+    const big = join(dir, "big.iso");
+    truncateSync(file("big.iso", new Uint8Array(0)), 2 ** 32 * 2048 + 2048);
+    try {
+      expectOneLineError(jit386("run", "--cdrom", big), /CD image '.*big\.iso' is too large: 4294967297 sectors, at most 4294967296/);
+    } finally {
+      rmSync(big);
+    }
+  });
+
+  test("disk flags, too many drives, firmware options without the firmware boot, a bad BIOS", () => {
+    const disk = file("ok.img", new Uint8Array(1 << 16));
+    const cd = file("ok.iso", new Uint8Array(1 << 16));
+    expectOneLineError(jit386("run", "--disk", `${disk},readonly`), /unknown flag 'readonly'/);
+    expectOneLineError(jit386("run", "--cdrom", cd, "--disk", disk, "--disk", disk, "--disk", disk, "--disk", disk), /at most 3 disks fit .* beside the CD-ROM \(got 4\)/);
+    const guestImage = guest("plain.bin", [0xfa, 0xf4]);
+    expectOneLineError(jit386("run", guestImage, "--boot", "cdrom"), /--boot needs the firmware boot/);
+    expectOneLineError(jit386("run", guestImage, "--bios"), /--bios boots from the disks and the CD: give it no IMAGE/);
+    expectOneLineError(jit386("run", "--disk", disk, "--boot", "floppy"), /'--boot' must be one of disk, cdrom/);
+    const bad = file("bios.bin", new Uint8Array(1000));
+    expectOneLineError(jit386("run", "--disk", disk, `--bios=${bad}`), /is not a BIOS image \(a power of two from 64 KiB to 1 MiB in size; got 1000 bytes\)/);
+  });
+
+  test("a kernel IMAGE with a disk boots the kernel directly, the disk on the IDE channel", () => {
+    const disk = file("kdisk.img", new Uint8Array(1 << 16));
+    // in al, 0x1f7 (status of the primary master: ready), out 0xf4, al
+    const p = guest("ide.bin", [0xba, 0xf7, 0x01, 0x00, 0x00, 0xec, 0xe6, 0xf4]);
+    expect(jit386("run", p, "--disk", disk).status).toBe((0x50 << 1) | 1);
+    // No drive: the channel floats (the exit status is cut to 8 bits).
+    expect(jit386("run", p).status).toBe(((0xff << 1) | 1) & 0xff);
   });
 });
