@@ -11,7 +11,7 @@
  * error (UNC) at the sector that failed.
  */
 import type { BlockBackend } from "./block.js";
-import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyString, SectorTransfer, St } from "./ide.js";
+import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyCommon, SectorTransfer, St } from "./ide.js";
 
 const SECTOR = 512;
 const MAX_MULTIPLE = 16;
@@ -228,24 +228,18 @@ export class AtaDisk implements IdeDevice {
   }
 
   identify(): Uint8Array {
-    const id = new Uint16Array(256);
+    const id = identifyCommon(this.serial, this.model);
     const lba28 = Math.min(this.sectors, LBA28_LIMIT);
     const chsSectors = Math.min(this.cylinders * this.heads * this.sectorsPerTrack, this.sectors);
     id[0] = 0x0040;
     id[1] = this.cylinders;
     id[3] = this.heads;
     id[6] = this.sectorsPerTrack;
-    identifyString(id, 10, 10, this.serial);
-    identifyString(id, 23, 4, "1.0");
-    identifyString(id, 27, 20, this.model);
     id[47] = 0x8000 | MAX_MULTIPLE;
     id[48] = 0x0001;
-    // DMA, LBA, IORDY.
-    id[49] = 0x0b00;
     id[50] = 0x4000;
     id[51] = 0x0200;
     id[52] = 0x0200;
-    id[53] = 0x0007;
     id[54] = Math.min(16383, Math.floor(chsSectors / (this.logicalHeads * this.logicalSpt)));
     id[55] = this.logicalHeads;
     id[56] = this.logicalSpt;
@@ -255,22 +249,16 @@ export class AtaDisk implements IdeDevice {
     id[59] = this.multiple ? 0x0100 | this.multiple : 0;
     id[60] = lba28 & 0xffff;
     id[61] = lba28 >>> 16;
+    // The selected multiword or Ultra DMA mode.
     const m = this.transferMode;
-    id[63] = 0x0007 | ((m >> 3) === 4 ? 0x100 << (m & 7) : 0);
-    id[64] = 0x0003;
-    id[65] = id[66] = id[67] = id[68] = 120;
+    if (m >> 3 === 4) id[63] |= 0x100 << (m & 7);
+    if (m >> 3 === 8) id[88] |= 0x100 << (m & 7);
     // ATA/ATAPI-6 and earlier.
     id[80] = 0x007e;
-    // Supported: NOP, look-ahead, write cache; 48-bit addresses, FLUSH CACHE (EXT).
-    id[82] = 0x4060;
+    // Supported and enabled: NOP, look-ahead, write cache; 48-bit addresses, FLUSH CACHE (EXT).
+    id[82] = id[85] = 0x4060;
     id[83] = 0x7400;
-    id[84] = 0x4000;
-    id[85] = 0x4060;
     id[86] = 0x3400;
-    id[87] = 0x4000;
-    id[88] = 0x003f | ((m >> 3) === 8 ? 0x100 << (m & 7) : 0);
-    // Device 0 passed diagnostics, 80-conductor cable.
-    id[93] = 0x6001;
     let n = this.sectors;
     for (let k = 100; k < 104; k++) {
       id[k] = n % 0x10000;

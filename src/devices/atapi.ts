@@ -10,7 +10,7 @@
  * drive's do. The medium is read-only and 2048-byte sectors.
  */
 import type { BlockBackend } from "./block.js";
-import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyString, SectorTransfer, St, type Transfer } from "./ide.js";
+import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyCommon, SectorTransfer, St, type Transfer } from "./ide.js";
 
 export const CD_SECTOR = 2048;
 const PACKET_BYTES = 12;
@@ -384,29 +384,16 @@ export class AtapiCdrom implements IdeDevice {
   }
 
   identify(): Uint8Array {
-    const id = new Uint16Array(256);
+    const id = identifyCommon(this.serial, this.model);
     // ATAPI, CD-ROM, removable, DRQ within 50 us, 12-byte packets.
     id[0] = 0x85c0;
-    identifyString(id, 10, 10, this.serial);
-    identifyString(id, 23, 4, "1.0");
-    identifyString(id, 27, 20, this.model);
-    id[49] = 0x0b00;
-    id[53] = 0x0007;
     id[62] = 0x0007;
-    id[63] = 0x0007;
-    id[64] = 0x0003;
-    id[65] = id[66] = id[67] = id[68] = 120;
     id[71] = 30;
     id[72] = 30;
     id[80] = 0x001e;
-    // PACKET and removable media feature sets.
-    id[82] = 0x4014;
+    // PACKET and removable media feature sets, supported and enabled.
+    id[82] = id[85] = 0x4014;
     id[83] = 0x4000;
-    id[84] = 0x4000;
-    id[85] = 0x4014;
-    id[87] = 0x4000;
-    id[88] = 0x003f;
-    id[93] = 0x6001;
     return identifyChecksum(id);
   }
 }

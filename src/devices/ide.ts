@@ -474,6 +474,29 @@ export function identifyString(id: Uint16Array, at: number, words: number, text:
   for (let k = 0; k < words; k++) id[at + k] = (s.charCodeAt(2 * k) << 8) | s.charCodeAt(2 * k + 1);
 }
 
+/**
+ * IDENTIFY words both kinds of device fill alike: serial number, firmware
+ * revision, model; DMA, LBA and IORDY; PIO modes 3–4, multiword DMA 0–2 and
+ * Ultra DMA 0–5 with their cycle times; device 0 passed diagnostics on an
+ * 80-conductor cable.
+ */
+export function identifyCommon(serial: string, model: string): Uint16Array {
+  const id = new Uint16Array(256);
+  identifyString(id, 10, 10, serial);
+  identifyString(id, 23, 4, "1.0");
+  identifyString(id, 27, 20, model);
+  id[49] = 0x0b00;
+  id[53] = 0x0007;
+  id[63] = 0x0007;
+  id[64] = 0x0003;
+  id[65] = id[66] = id[67] = id[68] = 120;
+  id[84] = 0x4000;
+  id[87] = 0x4000;
+  id[88] = 0x003f;
+  id[93] = 0x6001;
+  return id;
+}
+
 /** Word 255: the integrity signature 0xA5 and a checksum making all 512 bytes sum to zero. */
 export function identifyChecksum(id: Uint16Array): Uint8Array {
   id[255] = 0xa5;
