@@ -17,9 +17,10 @@ import type { Cpu } from "../src/cpu/cpu.js";
 import * as L from "../src/cpu/layout.js";
 import { disassembleOne } from "../src/disasm/disasm.js";
 import type { Region } from "../jit/region.js";
-import { bootImage, type BootOptions } from "./image.js";
+import { bootFirmware, bootImage, type BootOptions } from "./image.js";
 import { Dispatch, JitEngine, type JitOptions, UNLIMITED_CHAIN } from "./jit.js";
 import { createMachine, type Machine } from "./machine.js";
+import type { FirmwareOptions, StorageOptions } from "./pc.js";
 
 export interface Difference {
   field: string;
@@ -110,6 +111,10 @@ export interface DiffOptions {
   /** Compare RAM at every n-th region exit (registers are compared at every one). */
   ramEvery?: number;
   jit?: JitOptions;
+  /** The drives of each machine (called once per machine, so each has its own overlay). */
+  storage?: () => StorageOptions;
+  /** Boot through this firmware instead of loading the image. */
+  firmware?: FirmwareOptions;
 }
 
 export interface DiffResult {
@@ -159,10 +164,11 @@ function watchOutput(m: Machine): { serial: string; debugcon: string } {
   return out;
 }
 
-function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: number, ramEvery: number): Pass {
+function pass(image: Uint8Array | undefined, path: string, opts: DiffOptions, ramFrom: number, ramEvery: number): Pass {
   const make = (engine: "interp" | "jit", jit?: JitOptions) => {
-    const m = createMachine({ memMiB: opts.memMiB ?? DIFF_DEFAULTS.memMiB, engine, jit });
-    bootImage(m, path, image, opts.boot);
+    const m = createMachine({ memMiB: opts.memMiB ?? DIFF_DEFAULTS.memMiB, engine, jit }, opts.storage?.());
+    if (opts.firmware) bootFirmware(m, opts.firmware);
+    else bootImage(m, path, image!, opts.boot);
     return m;
   };
   const a = make("interp");
@@ -241,11 +247,11 @@ function pass(image: Uint8Array, path: string, opts: DiffOptions, ramFrom: numbe
 }
 
 /**
- * Run `image` on both engines in lockstep. A RAM difference seen by a periodic
+ * Run `image` (or, with `opts.firmware`, the firmware and the drives) on both engines in lockstep. A RAM difference seen by a periodic
  * check is located exactly by a second, deterministic pass that checks RAM at
  * every region exit from the last good check on.
  */
-export function runDiff(image: Uint8Array, path: string, opts: DiffOptions = {}): DiffResult {
+export function runDiff(image: Uint8Array | undefined, path: string, opts: DiffOptions = {}): DiffResult {
   const every = opts.ramEvery ?? DIFF_DEFAULTS.ramEvery;
   const first = pass(image, path, opts, 0, every);
   if (!first.ramFailed || every === 1) return first.result;

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { runDiff } from "../runtime/diff.js";
 import { openMedium } from "../runtime/disk.js";
 import { bootFirmware, DEFAULT_BIOS } from "../runtime/image.js";
 import { JitEngine } from "../runtime/jit.js";
@@ -94,6 +95,15 @@ describe("SeaBIOS", () => {
     expect(jit.compiledShare).toBeGreaterThan(0.5);
   });
 
+  it("in lockstep, the engines agree at every region exit of the disk boot", () => {
+    const path = diskImage();
+    const r = runDiff(undefined, "", { memMiB: 32, ramEvery: 64, storage: () => ({ disks: [openMedium(path, "disk").backend] }), firmware: { bios: bios() } });
+    expect(r.differences).toEqual([]);
+    expect(r.agree).toBe(true);
+    expect(r.stop).toBe("exit");
+    expect(r.exits).toBeGreaterThan(10_000);
+  });
+
   it("writes reach a disk image opened writable", () => {
     const path = diskImage();
     const b = boot("jit", { disks: [openMedium(path, "disk", true).backend] }, "disk");
@@ -115,9 +125,22 @@ describe("SeaBIOS", () => {
     expect(jit.result.instructions).toBe(interp.result.instructions);
   });
 
-  it("with nothing bootable, says so and waits to retry", () => {
+  it("with nothing bootable, says so, resets the machine, and with reboot on runs its POST again", () => {
     const b = boot("jit", {}, "disk");
     expect(b.debug).toContain("No bootable device.");
+    expect(b.result.reason).toBe("reset");
+    const m = createMachine({ memMiB: 32, engine: "jit", reboot: true });
+    let debug = "";
+    let resets = 0;
+    m.on("debugcon", (c) => (debug += String.fromCharCode(c)));
+    m.on("reset", () => resets++);
+    bootFirmware(m, { bios: bios() });
+    m.runSync(b.result.instructions + 2_000_000);
+    expect(resets).toBe(1);
+    // The second POST starts from the flash again: the shadow was write-protected, PAM reset shows the flash.
+    const second = debug.slice(debug.indexOf("No bootable device."));
+    expect(second).toContain("Running on QEMU (i440fx)");
+    expect(second).toContain("Found QEMU fw_cfg");
   });
 
   it("the command line boots a disk through SeaBIOS, output on the debug console", () => {
