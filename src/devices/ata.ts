@@ -77,7 +77,7 @@ const COMMANDS = new Map<number, Handler>([
   [0x98, (d, ch) => ((ch.count = 0xff), ch.complete(d, READY))],
   [0xf8, (d, ch) => (ch.setLba(Math.min(d.sectors, LBA28_LIMIT + 1) - 1, false), ch.complete(d, READY))],
   [0x27, (d, ch) => (ch.setLba(d.sectors - 1, true), ch.complete(d, READY))],
-  [0x90, (d, ch) => (d.reset(ch), (d.error = 0x01), ch.raiseIrq())],
+  [0x90, (d, ch) => (d.reset(ch), ch.raiseIrq())],
 ]);
 // RECALIBRATE is any of 0x10–0x1F.
 for (let c = 0x10; c < 0x20; c++) COMMANDS.set(c, succeed);
@@ -116,13 +116,8 @@ export class AtaDisk implements IdeDevice {
   }
 
   reset(ch: IdeChannel): void {
-    ch.count = 1;
-    ch.lbaLow = 1;
-    ch.lbaMid = 0;
-    ch.lbaHigh = 0;
-    ch.device &= 0x10;
+    ch.signature(this, 0x00, 0x00);
     this.status = READY;
-    this.error = 0x01;
   }
 
   command(ch: IdeChannel, cmd: number): void {

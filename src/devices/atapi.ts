@@ -131,13 +131,8 @@ export class AtapiCdrom implements IdeDevice {
 
   /** The ATAPI signature; the status has no DRDY until a command sets it. */
   reset(ch: IdeChannel): void {
-    ch.count = 1;
-    ch.lbaLow = 1;
-    ch.lbaMid = 0x14;
-    ch.lbaHigh = 0xeb;
-    ch.device &= 0x10;
+    ch.signature(this, 0x14, 0xeb);
     this.status = 0;
-    this.error = 0x01;
   }
 
   command(ch: IdeChannel, cmd: number): void {

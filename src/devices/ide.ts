@@ -187,6 +187,16 @@ export class IdeChannel {
     return (this.hobLbaHigh * 2 ** 40 + this.hobLbaMid * 2 ** 32 + this.hobLbaLow * 2 ** 24) + ((this.lbaHigh << 16) | (this.lbaMid << 8) | this.lbaLow);
   }
 
+  /** A device's signature in the task file after a reset or diagnostic (ATA 0/0, ATAPI 0x14/0xEB); diagnostics passed. */
+  signature(dev: IdeDevice, mid: number, high: number): void {
+    this.count = 1;
+    this.lbaLow = 1;
+    this.lbaMid = mid;
+    this.lbaHigh = high;
+    this.device &= DEV_SELECT;
+    dev.error = 0x01;
+  }
+
   /** Put a 28- or 48-bit address back in the task file (the sector where a command stopped). */
   setLba(lba: number, ext: boolean): void {
     this.lbaLow = lba & 0xff;
