@@ -6,7 +6,8 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
 import { type BlockBackend, BlockIoError, OverlayBackend } from "../src/devices/block.js";
-import { UsageError } from "./errors.js";
+import { ImageError, UsageError } from "./errors.js";
+import { ioReason } from "./files.js";
 import { MAX_DRIVES, type StorageOptions } from "./pc.js";
 
 export type MediumKind = "disk" | "cdrom";
@@ -14,11 +15,6 @@ export type MediumKind = "disk" | "cdrom";
 const SECTOR: Record<MediumKind, number> = { disk: 512, cdrom: 2048 };
 /** The largest medium a device can address: 48-bit LBA for ATA, 32-bit LBA for ATAPI READ(12). */
 const MAX_SECTORS: Record<MediumKind, number> = { disk: 2 ** 48, cdrom: 2 ** 32 };
-
-function why(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : String(code ?? e);
-}
 
 /** A raw image file. Host I/O errors become BlockIoError: the guest sees a medium error. */
 export class FileBackend implements BlockBackend {
@@ -38,7 +34,7 @@ export class FileBackend implements BlockBackend {
         done += n;
       }
     } catch (e) {
-      throw e instanceof BlockIoError ? e : new BlockIoError(why(e));
+      throw e instanceof BlockIoError ? e : new BlockIoError(ioReason(e));
     }
   }
 
@@ -48,7 +44,7 @@ export class FileBackend implements BlockBackend {
     try {
       while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, sector * this.sectorSize + done);
     } catch (e) {
-      throw new BlockIoError(why(e));
+      throw new BlockIoError(ioReason(e));
     }
   }
 
@@ -73,11 +69,11 @@ export function openMedium(path: string, kind: MediumKind, writable = false): Op
   try {
     fd = openSync(path, writable ? "r+" : "r");
   } catch (e) {
-    throw new UsageError(`cannot open ${what} '${path}': ${why(e)}`);
+    throw new ImageError(`cannot open ${what} '${path}': ${ioReason(e)}`);
   }
   const fail = (msg: string): never => {
     closeSync(fd);
-    throw new UsageError(`${what} '${path}' ${msg}`);
+    throw new ImageError(`${what} '${path}' ${msg}`);
   };
   const st = fstatSync(fd);
   if (!st.isFile()) fail("is not a regular file");
