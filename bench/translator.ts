@@ -68,7 +68,7 @@ export function collectRegions(w: Workload): TranslatedCode {
     workload: w.name,
     u8: m.cpu.u8,
     ramBytes: m.cpu.ramBytes,
-    chunkShift: m.cpu.codeMap.chunkShift,
+    chunkShift: m.cpu.codeWrites.map.chunkShift,
     batches,
     instructions: regions.reduce((n, g) => n + g.instructions, 0),
   };

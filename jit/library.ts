@@ -5,7 +5,8 @@
  * stay on the fast path. Calls between functions of one module never leave Wasm.
  */
 import { CF, LazyOp, OF } from "../src/cpu/flags.js";
-import { CODE_MAP, PAGE_DECODED, PAGE_FLAGS_BASE, PAGE_TRANSLATED } from "../src/cpu/layout.js";
+import { CODE_ONLY } from "../src/cpu/codewrites.js";
+import { CODE_MAP, PAGE_FLAGS_BASE } from "../src/cpu/layout.js";
 import { Lib } from "./emit/names.js";
 import type { I32, Local, WasmModule } from "./wasm/module.js";
 
@@ -37,14 +38,18 @@ function addFlag(m: WasmModule): void {
   m.addFunction(Lib.FLAG, ["i32", "i32", "i32", "i32", "i32", "i32", "i32", "i32"], "i32", ["i32"], body);
 }
 
-/** codeOk(pa, bytes): the frame's flags are only code bits, and the code map marks neither end of [pa, pa + bytes). */
+/**
+ * codeOk(pa, bytes): the negation of src/cpu/codewrites.ts `nearCode` for a store
+ * within one frame of at most one chunk: the frame's flags are only CODE_ONLY
+ * bits, and the code map marks neither end of [pa, pa + bytes).
+ */
 function addCodeOk(m: WasmModule, chunkShift: number): void {
   const [pa, bytes] = [0, 1].map(p);
   const first = p(2);
   const last = p(3);
   const bitOf = (k: Local<"i32">) => m.shrU(m.load8(m.shrU(m.get(k), m.c(3)), CODE_MAP), m.and(m.get(k), m.c(7)));
   const body = m.blockI32([
-    m.if(m.and(m.load8(m.shrU(m.get(pa), m.c(12)), PAGE_FLAGS_BASE), m.c(~(PAGE_DECODED | PAGE_TRANSLATED))), m.return(m.c(0))),
+    m.if(m.and(m.load8(m.shrU(m.get(pa), m.c(12)), PAGE_FLAGS_BASE), m.c(~CODE_ONLY)), m.return(m.c(0))),
     m.set(first, m.shrU(m.get(pa), m.c(chunkShift))),
     m.set(last, m.shrU(m.sub(m.add(m.get(pa), m.get(bytes)), m.c(1)), m.c(chunkShift))),
     m.eqz(m.and(m.or(bitOf(first), bitOf(last)), m.c(1))),

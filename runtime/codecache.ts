@@ -120,7 +120,7 @@ export class CodeCache {
     private readonly table: WebAssembly.Table,
     readonly limits: CacheLimits,
   ) {
-    this.chunkShift = cpu.codeMap.chunkShift;
+    this.chunkShift = cpu.codeWrites.map.chunkShift;
     this.chunksPerFrame = 0x1000 >> this.chunkShift;
     this.installed = new Array<TrackedRegion | null>(limits.tableSize).fill(null);
     for (let k = limits.tableSize - 1; k >= 0; k--) this.free.push(k);
@@ -257,7 +257,7 @@ export class CodeCache {
   }
 
   private setChunk(frame: number, k: number, on: boolean): void {
-    this.cpu.codeMap.set(CodeOwner.TRANSLATED, frame, k, on);
+    this.cpu.codeWrites.map.set(CodeOwner.TRANSLATED, frame, k, on);
   }
 
   /**

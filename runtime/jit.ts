@@ -18,6 +18,7 @@
  */
 import { CodeOwner } from "../src/cpu/codemap.js";
 import type { Cpu } from "../src/cpu/cpu.js";
+import { CodeWriteStage } from "../src/cpu/codewrites.js";
 import { FAULT } from "../src/cpu/exceptions.js";
 import { RF, TF } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
@@ -112,12 +113,10 @@ export class JitEngine implements Engine {
     this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
     const table = dispatcher.exports[DISPATCH_TABLE] as WebAssembly.Table;
     this.cache = new CodeCache(cpu, this.stats, table, { tableSize, maxInstructions: opts.maxInstructions ?? 1 << 20 });
-    const previous = cpu.onCodeWrite;
-    cpu.onCodeWrite = (pa, size) => {
-      previous(pa, size);
-      // Writes reach here for every chunk any engine marked, and for descriptor-table pages.
-      if (cpu.codeMap.marks(CodeOwner.TRANSLATED, pa >>> 0, size) && this.cache.written(pa, size) > 0) cpu.i32[STATUS_I] |= STATUS_EXIT;
-    };
+    // Writes reach here for every chunk any engine marked, and for descriptor-table pages.
+    cpu.codeWrites.subscribe(CodeWriteStage.TRANSLATED, (pa, size) => {
+      if (cpu.codeWrites.map.marks(CodeOwner.TRANSLATED, pa >>> 0, size) && this.cache.written(pa, size) > 0) cpu.i32[STATUS_I] |= STATUS_EXIT;
+    });
   }
 
   /**
@@ -292,7 +291,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeMap.chunkShift, this.profile);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;

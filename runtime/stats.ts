@@ -1,5 +1,4 @@
 /** A machine's figures as `jit386 run --stats` prints them and `Machine.stats()` returns them. */
-import { descriptorShadow } from "../src/cpu/segmentation.js";
 import { JitEngine } from "./jit.js";
 import type { Machine } from "./machine.js";
 import type { MachineStats } from "./types.js";
@@ -11,7 +10,7 @@ export function machineStats(m: Machine): MachineStats {
     virtualSeconds: m.clock.now() / m.clock.ips,
     engine: m.engine.name,
     ...(m.engine instanceof JitEngine ? { jit: m.engine.stats.toJSON() } : {}),
-    descriptorShadow: { ...descriptorShadow(m.cpu).stats },
+    descriptorShadow: { ...m.cpu.descriptorShadow.stats },
     decodeCache: { hits: dc.hits, misses: dc.misses, invalidations: dc.invalidations },
     devices: {
       unhandledPortReads: m.ports.unhandledReads,

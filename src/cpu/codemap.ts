@@ -2,9 +2,9 @@
  * Which chunks of guest RAM hold instruction bytes that an engine decoded or
  * translated (layout.ts CODE_MAP). Each owner (the interpreter's decode cache,
  * the JIT's code cache) marks and clears its own chunks; the shared bitmap holds
- * their union, so the CPU's write path and compiled stores test one bit to tell
- * a write that may change code from a write to data that merely shares a page
- * with code.
+ * their union, which the code-write filter (codewrites.ts `nearCode`) and
+ * compiled stores test to tell a write that may change code from a write to
+ * data that merely shares a page with code. Owned by Cpu.codeWrites.
  */
 import { CODE_MAP, codeChunkShift } from "./layout.js";
 
@@ -67,14 +67,6 @@ export class CodeMap {
       const owners = this.frames.get(c >>> perFrame);
       if (owners !== undefined && owners[c & (this.chunksPerFrame - 1)] & owner) return true;
     }
-    return false;
-  }
-
-  /** Whether any byte of the physical range [pa, pa + size) lies in a marked chunk. */
-  touches(pa: number, size: number): boolean {
-    const sh = this.chunkShift;
-    const last = (pa + size - 1) >>> sh;
-    for (let c = pa >>> sh; c <= last; c++) if ((this.u8[CODE_MAP + (c >>> 3)] >> (c & 7)) & 1) return true;
     return false;
   }
 

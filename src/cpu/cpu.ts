@@ -9,7 +9,8 @@ import { FAULT, hasErrorCode, Vector } from "./exceptions.js";
 import * as F from "./flags.js";
 import { LazyOp } from "./flags.js";
 import * as L from "./layout.js";
-import { CodeMap } from "./codemap.js";
+import { CodeWrites, CodeWriteStage } from "./codewrites.js";
+import { DescriptorShadow } from "./descshadow.js";
 import { Sreg } from "./layout.js";
 import {
   flushTlb,
@@ -83,10 +84,10 @@ export class Cpu {
    * change it through setA20 (paging.ts) once paging may be on.
    */
   a20Mask = -1;
-  /** Called before a write lands in a physical page marked as holding code. */
-  onCodeWrite: (pa: number, size: number) => void = () => {};
-  /** The chunks of RAM holding decoded or translated instructions. */
-  readonly codeMap: CodeMap;
+  /** The one owner of code-write invalidation: the code map, the filter and the subscribers in order. */
+  readonly codeWrites: CodeWrites;
+  /** Decoded GDT and LDT entries (the first code-write subscriber). */
+  readonly descriptorShadow: DescriptorShadow;
   /**
    * True while the CPU makes implicit supervisor accesses (descriptor tables, TSS,
    * IDT): paging checks them as CPL 0 whatever the current CPL.
@@ -115,7 +116,10 @@ export class Cpu {
     this.u16 = new Uint16Array(buf);
     this.i32 = new Int32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.codeMap = new CodeMap(this.u8, opts.ramBytes);
+    this.codeWrites = new CodeWrites(this.u8, opts.ramBytes);
+    this.descriptorShadow = new DescriptorShadow(this);
+    const shadow = this.descriptorShadow;
+    this.codeWrites.subscribe(CodeWriteStage.DESCRIPTORS, (pa, size) => shadow.written(pa, size));
     const empty = new EmptyBus();
     this.ports = empty;
     this.mmio = empty;
@@ -445,36 +449,11 @@ export class Cpu {
   // ---- physical memory ---------------------------------------------------
 
   /**
-   * Before a write of `size` bytes at `pa` (within two frames): tell onCodeWrite
-   * when it may change code. False when a frame written sends writes to the bus
-   * (PAGE_BUS_WRITE): the caller then writes byte by byte through writePhys8.
-   */
-  private notifyCode(pa: number, size: number): boolean {
-    const flags = this.u8;
-    const first = pa >>> 12;
-    const last = ((pa + size - 1) >>> 12) & 0xfffff;
-    const f = flags[L.PAGE_FLAGS_BASE + first] | flags[L.PAGE_FLAGS_BASE + last];
-    if (f === 0) return true;
-    if (f & L.PAGE_BUS_WRITE) return false;
-    // On a page holding only code, data bytes outside the code map's chunks change nothing decoded.
-    if ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(pa, size)) return true;
-    this.onCodeWrite(pa, size);
-    return true;
-  }
-
-  /**
    * Physical memory changed behind the CPU's back (DMA, the chipset remapping
    * shadow RAM): drop whatever was decoded or translated from [pa, pa + size).
    */
   codeChanged(pa: number, size: number): void {
-    const flags = this.u8;
-    for (let at = pa - (pa & 0xfff); at < pa + size; at += 0x1000) {
-      const from = Math.max(at, pa);
-      const n = Math.min(at + 0x1000, pa + size) - from;
-      const f = flags[L.PAGE_FLAGS_BASE + (at >>> 12)] & ~L.PAGE_BUS_WRITE;
-      if (f === 0 || ((f & ~(L.PAGE_DECODED | L.PAGE_TRANSLATED)) === 0 && !this.codeMap.touches(from, n))) continue;
-      this.onCodeWrite(from, n);
-    }
+    this.codeWrites.changed(pa, size);
   }
 
   /** A device's write of `data` at physical `pa` (bus-master DMA): RAM, code invalidation and the bus as for the CPU's own writes. */
@@ -572,13 +551,13 @@ export class Cpu {
   }
   writePhys8(pa: number, v: number): void {
     pa >>>= 0;
-    if (!this.notifyCode(pa, 1)) this.mmio.write8(pa, v & 0xff);
+    if (!this.codeWrites.beforeWrite(pa, 1)) this.mmio.write8(pa, v & 0xff);
     else if (pa < this.ramBytes) this.u8[L.RAM_BASE + pa] = v;
     else this.writeOutside(pa, 1, v);
   }
   writePhys16(pa: number, v: number): void {
     pa >>>= 0;
-    if (!this.notifyCode(pa, 2)) {
+    if (!this.codeWrites.beforeWrite(pa, 2)) {
       // A frame written sends its writes to the bus: byte by byte, each to its own frame's target.
       this.writePhys8(pa, v);
       this.writePhys8(pa + 1, v >> 8);
@@ -596,7 +575,7 @@ export class Cpu {
   }
   writePhys32(pa: number, v: number): void {
     pa >>>= 0;
-    if (!this.notifyCode(pa, 4)) {
+    if (!this.codeWrites.beforeWrite(pa, 4)) {
       this.writePhys16(pa, v);
       this.writePhys16(pa + 2, v >> 16);
       return;

@@ -84,12 +84,12 @@ export const FPU_REGS = 0x220;
 /**
  * Per-physical-page flags. Bit 0: the interpreter's decode cache holds
  * instructions from the frame; bit 1: the JIT translated code from it (writes
- * to a frame with only these call Cpu.onCodeWrite when they touch a chunk the
- * code map marks); bit 2: the descriptor shadow decoded entries from it
- * (segmentation.ts); bit 3: writes to the frame do not land in RAM but go to
+ * to a frame with only these reach the code-write subscribers (codewrites.ts)
+ * when they touch a chunk the code map marks); bit 2: the descriptor shadow decoded entries from it
+ * (descshadow.ts); bit 3: writes to the frame do not land in RAM but go to
  * the memory bus (Cpu.mmio), as for firmware shadow RAM that the chipset keeps
  * read-only; bit 7: reserved for test harnesses that watch writes.
- * Bits 2 and 7 make every write to the frame call Cpu.onCodeWrite. Any bit but
+ * Bits 2 and 7 make every write to the frame reach the subscribers. Any bit but
  * 0 and 1 keeps compiled stores and bulk string writes off the fast path.
  */
 export const PAGE_FLAGS_BASE = 0x10000;

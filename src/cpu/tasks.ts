@@ -10,7 +10,7 @@ import { NT, VM, WRITABLE } from "./flags.js";
 import * as L from "./layout.js";
 import { Sreg } from "./layout.js";
 import { flushTlb } from "./paging.js";
-import { Descriptor, descriptorShadow, fetchDescriptor, loadSegmentDescriptor, SegCheck, writeAccessByte } from "./segmentation.js";
+import { Descriptor, fetchDescriptor, loadSegmentDescriptor, SegCheck, writeAccessByte } from "./segmentation.js";
 import { deliverException } from "../interp/interrupts.js";
 
 export const enum TaskSource {
@@ -66,7 +66,7 @@ export function setLdtr(c: Cpu, sel: number, d: Descriptor | null): void {
   i[L.LDTR_BASE >> 2] = d ? d.base : 0;
   i[L.LDTR_LIMIT >> 2] = d ? d.limit : 0;
   i[L.LDTR_ATTR >> 2] = d ? d.attr : 0;
-  descriptorShadow(c).resetLdt();
+  c.descriptorShadow.resetLdt();
 }
 
 const newTss = new Descriptor();

@@ -85,7 +85,7 @@ export class DecodeCache {
       page.live++;
     }
     page.code32[off] = code32 ? 1 : 0;
-    this.cpu.codeMap.mark(CodeOwner.DECODED, frame, off, off + insn.len);
+    this.cpu.codeWrites.map.mark(CodeOwner.DECODED, frame, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
     return slot;
@@ -99,16 +99,16 @@ export class DecodeCache {
    * stay on compiled code's fast path instead of leaving it byte by byte.
    */
   written(pa: number, size: number): void {
-    if (!this.cpu.codeMap.marks(CodeOwner.DECODED, pa, size)) return;
+    if (!this.cpu.codeWrites.map.marks(CodeOwner.DECODED, pa, size)) return;
     if (this.drop(pa, size) > 0) return;
-    const sh = this.cpu.codeMap.chunkShift;
+    const sh = this.cpu.codeWrites.map.chunkShift;
     const first = pa >>> sh;
     const last = (pa + size - 1) >>> sh;
     for (let c = first; c <= last; c++) {
       const start = c << sh;
       const frame = start >>> 12;
       this.drop(start, 1 << sh);
-      if (this.pages.has(frame)) this.cpu.codeMap.set(CodeOwner.DECODED, frame, (start & 0xfff) >> sh, false);
+      if (this.pages.has(frame)) this.cpu.codeWrites.map.set(CodeOwner.DECODED, frame, (start & 0xfff) >> sh, false);
     }
   }
 
@@ -144,7 +144,7 @@ export class DecodeCache {
     page.valid = false;
     this.pages.delete(frame);
     this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
-    this.cpu.codeMap.clearFrame(CodeOwner.DECODED, frame);
+    this.cpu.codeWrites.map.clearFrame(CodeOwner.DECODED, frame);
     if (frame === this.lastFrame) {
       this.lastFrame = -1;
       this.lastPage = undefined;

@@ -4,6 +4,7 @@
  * and the exception is delivered.
  */
 import { ATTR_DB, type Cpu } from "../cpu/cpu.js";
+import { CodeWriteStage } from "../cpu/codewrites.js";
 import * as L from "../cpu/layout.js";
 import { FAULT } from "../cpu/exceptions.js";
 import { IF, RF, TF } from "../cpu/flags.js";
@@ -61,12 +62,9 @@ export class Interpreter {
   constructor(readonly cpu: Cpu) {
     this.decodeCache = new DecodeCache(cpu);
     this.fetcher = new CodeFetcher(cpu);
-    // A write to decoded instruction bytes drops their page before the write lands.
-    const previous = cpu.onCodeWrite;
-    cpu.onCodeWrite = (pa, size) => {
-      previous(pa, size);
-      this.decodeCache.written(pa >>> 0, size);
-    };
+    // A write to decoded instruction bytes drops them before the write lands.
+    const cache = this.decodeCache;
+    cpu.codeWrites.subscribe(CodeWriteStage.DECODED, (pa, size) => cache.written(pa >>> 0, size));
   }
 
   get halted(): boolean {

@@ -8,12 +8,13 @@
  * provably does nothing else: all in one page whose TLB entry already grants the
  * access (so each element would translate without a walk), within the segment
  * limit without the index wrapping, in RAM, and, for writes, outside any chunk of
- * code the CPU would report to onCodeWrite. Anything else returns 0 and the loop
+ * code the CPU would tell the code-write subscribers about. Anything else returns 0 and the loop
  * takes one more element step.
  */
 import { ATTR_P, CR0_WP, type Cpu } from "../cpu/cpu.js";
 import { ARITH, LazyOp } from "../cpu/flags.js";
-import { CODE_MAP, PAGE_DECODED, PAGE_FLAGS_BASE, PAGE_TRANSLATED, RAM_BASE, Reg, Sreg, TLB_ENTRIES } from "../cpu/layout.js";
+import { CODE_ONLY, codeChunk } from "../cpu/codewrites.js";
+import { PAGE_FLAGS_BASE, RAM_BASE, Reg, Sreg, TLB_ENTRIES } from "../cpu/layout.js";
 import type { Insn } from "../decode/insn.js";
 import { NEED_SUPER_READ, NEED_SUPER_WRITE, NEED_SUPER_WRITE_WP, NEED_USER_READ, NEED_USER_WRITE } from "../cpu/paging.js";
 
@@ -73,25 +74,26 @@ function span(c: Cpu, s: number, r: number, a32: boolean, n: number, delta: numb
 
 /**
  * How many of the `k` elements of `n` bytes from physical `pa` (the next one; the
- * others follow by `delta`) can be written without telling onCodeWrite: the same
- * test as Cpu.notifyCode, cut before the first code chunk in the order of writing.
+ * others follow by `delta`) can be written without telling the code-write
+ * subscribers: codewrites.ts `nearCode` per element, cut before the first code
+ * chunk in the order of writing.
  */
 function writable(c: Cpu, pa: number, k: number, n: number, delta: number): number {
   const u8 = c.u8;
   const f = u8[PAGE_FLAGS_BASE + (pa >>> 12)];
   if (f === 0) return k;
-  if (f & ~(PAGE_DECODED | PAGE_TRANSLATED)) return 0;
-  const sh = c.codeMap.chunkShift;
+  if (f & ~CODE_ONLY) return 0;
+  const sh = c.codeWrites.map.chunkShift;
   const chunk = 1 << sh;
   if (delta > 0) {
     const last = (pa + k * n - 1) >>> sh;
     for (let ch = pa >>> sh; ch <= last; ch++) {
-      if ((u8[CODE_MAP + (ch >>> 3)] >> (ch & 7)) & 1) return Math.max(0, Math.floor((ch * chunk - pa) / n));
+      if (codeChunk(u8, ch)) return Math.max(0, Math.floor((ch * chunk - pa) / n));
     }
   } else {
     const first = (pa - (k - 1) * n) >>> sh;
     for (let ch = (pa + n - 1) >>> sh; ch >= first; ch--) {
-      if ((u8[CODE_MAP + (ch >>> 3)] >> (ch & 7)) & 1) {
+      if (codeChunk(u8, ch)) {
         const end = (ch + 1) * chunk;
         return pa >= end ? Math.floor((pa - end) / n) + 1 : 0;
       }

@@ -25,7 +25,6 @@ import { readMsr, writeMsr } from "../cpu/msr.js";
 import { flushTlb, invalidatePage } from "../cpu/paging.js";
 import {
   Descriptor,
-  descriptorShadow,
   fetchDescriptor,
   isConformingCode,
   isReadable,
@@ -78,7 +77,7 @@ function loadTableRegister(baseOff: number, limitOff: number, gdt: boolean): Han
     const base = c.read(i.seg, (off + 2) | 0, 32);
     c.i32[limitOff >> 2] = limit;
     c.i32[baseOff >> 2] = i.o32 ? base : base & 0xffffff;
-    if (gdt) descriptorShadow(c).resetGdt();
+    if (gdt) c.descriptorShadow.resetGdt();
   };
 }
 

@@ -7,6 +7,7 @@
  * and compares registers and RAM with the final state.
  */
 import { ATTR_REAL, Cpu, CR0_PE } from "../../src/cpu/cpu.js";
+import { CodeWriteStage } from "../../src/cpu/codewrites.js";
 import { FAULT, Vector } from "../../src/cpu/exceptions.js";
 import { CR_BASE, DR_BASE, PAGE_FLAGS_BASE, RAM_BASE, Reg, Sreg } from "../../src/cpu/layout.js";
 import { Interpreter } from "../../src/interp/interpreter.js";
@@ -30,7 +31,7 @@ export const STEP_LIMIT = 1000;
 
 /**
  * A PAGE_FLAGS bit the decode cache never touches: set on every frame, it makes
- * the CPU report every RAM write through onCodeWrite, so the runner sees writes
+ * every RAM write reach the code-write subscribers (the runner watches at CodeWriteStage.WATCH), so it sees writes
  * the test does not list.
  */
 const WATCH = 0x80;
@@ -99,10 +100,9 @@ export class ConformanceRunner {
     const cpu = new Cpu({ ramBytes: RAM_BYTES });
     this.cpu = cpu;
     cpu.u8.fill(WATCH, PAGE_FLAGS_BASE, PAGE_FLAGS_BASE + (RAM_BYTES >>> 12));
-    cpu.onCodeWrite = (pa, size) => {
+    cpu.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => {
       for (let k = 0; k < size; k++) this.written.add((pa + k) >>> 0);
-    };
-    // Created after the recorder is installed: the interpreter chains its decode-cache invalidation onto it.
+    });
     this.interp = new Interpreter(cpu);
   }
 

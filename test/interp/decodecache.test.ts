@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CodeOwner } from "../../src/cpu/codemap.js";
 import { Reg } from "../../src/cpu/layout.js";
 import { CODE, load, protectedMachine, run } from "./harness.js";
 
@@ -86,17 +87,17 @@ describe("decode cache and sequential overwrites of code", () => {
     m.cpu.eip = CODE;
     run(m, 2);
     const dc = m.interp.decodeCache;
-    const map = m.cpu.codeMap;
+    const map = m.cpu.codeWrites.map;
     const before = dc.invalidations;
-    expect(map.touches(CODE, 2)).toBe(true);
+    expect(map.marks(CodeOwner.DECODED, CODE, 2)).toBe(true);
     // The first write overlaps the second increment: only it goes, the chunk stays marked for the first.
     m.cpu.writePhys8(CODE + 1, 0x42);
     expect(dc.invalidations - before).toBe(1);
-    expect(map.touches(CODE, 1)).toBe(true);
+    expect(map.marks(CodeOwner.DECODED, CODE, 1)).toBe(true);
     // A write to a byte of the chunk that holds no decoded instruction: the chunk is dropped and unmarked.
     m.cpu.writePhys8(CODE + 16, 0x90);
     expect(dc.invalidations - before).toBe(2);
-    expect(map.touches(CODE, 64)).toBe(false);
+    expect(map.marks(CodeOwner.DECODED, CODE, 64)).toBe(false);
     // The first increment is decoded again, and runs.
     m.cpu.eip = CODE;
     run(m, 2);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EmptyBus } from "../../src/cpu/bus.js";
 import { CR0_PG, CR0_WP } from "../../src/cpu/cpu.js";
+import { CodeWriteStage } from "../../src/cpu/codewrites.js";
 import { FAULT, Vector } from "../../src/cpu/exceptions.js";
 import { CF, DF, IOPL, PF, ZF } from "../../src/cpu/flags.js";
 import { CODE_MAP, PAGE_FLAGS_BASE, RAM_BASE, Reg, Sreg, STATE_BASE, STATE_SIZE, TLB_ENTRIES, TR_BASE, TR_LIMIT } from "../../src/cpu/layout.js";
@@ -423,11 +424,9 @@ interface Outcome {
 
 function recordWrites(m: Machine): number[] {
   const writes: number[] = [];
-  const previous = m.cpu.onCodeWrite;
-  m.cpu.onCodeWrite = (pa, size) => {
+  m.cpu.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => {
     writes.push(pa, size);
-    previous(pa, size);
-  };
+  });
   return writes;
 }
 
@@ -593,7 +592,7 @@ function compareWays(a: Machine, b: Machine, k: StringCase, nopAt = -1): string[
   const rb = runElements(b, k);
   const out = differences(a, b);
   if (ra.vector !== rb.vector || ra.errorCode !== rb.errorCode) out.unshift(`fault ${ra.vector}/${ra.errorCode} vs ${rb.vector}/${rb.errorCode}`);
-  if (ra.writes.join() !== rb.writes.join()) out.unshift(`onCodeWrite ${ra.writes.length / 2} vs ${rb.writes.length / 2} reports`);
+  if (ra.writes.join() !== rb.writes.join()) out.unshift(`code-write ${ra.writes.length / 2} vs ${rb.writes.length / 2} reports`);
   return out;
 }
 
@@ -926,11 +925,11 @@ describe("REP bulk path", () => {
     expect(c.reg32(Reg.EAX)).toBe(6);
   });
 
-  it("writes to a frame watched with page flag bit 7 reach onCodeWrite one element at a time", () => {
+  it("writes to a frame watched with page flag bit 7 reach the code-write subscribers one element at a time", () => {
     const m = protectedMachine();
     const c = m.cpu;
     const writes: number[] = [];
-    c.onCodeWrite = (pa, size) => writes.push(pa, size);
+    c.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => writes.push(pa, size));
     c.u8[PAGE_FLAGS_BASE + 0x31] |= 0x80;
     c.setReg32(Reg.EDI, 0x30ff0);
     c.setReg32(Reg.ECX, 0x10);

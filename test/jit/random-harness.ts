@@ -12,7 +12,7 @@
  * the same state: the CPU state block from the mode's template, random registers
  * and flags, the stacks, the data area (from a pool of images) and, paged, the
  * page tables restored. Every other RAM frame is watched (page-flag bit 7, the
- * bit reserved for test harnesses: every write to it reaches Cpu.onCodeWrite,
+ * bit reserved for test harnesses: every write to it reaches the code-write subscribers,
  * and compiled stores to it leave the fast path); a sequence that wrote one has
  * that frame compared and restored. Every exception vector leads to a HLT, so a
  * fault ends the sequence in both engines; a REP yields after LIMIT iterations.
@@ -41,6 +41,7 @@
  */
 import { expect, it } from "vitest";
 import { CR0_PE, CR0_PG, CR0_WP, Cpu } from "../../src/cpu/cpu.js";
+import { CodeWriteStage } from "../../src/cpu/codewrites.js";
 import * as F from "../../src/cpu/flags.js";
 import * as L from "../../src/cpu/layout.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
@@ -291,8 +292,7 @@ function makeWorld(start: StartState): World {
 function watch(w: World, volatile: readonly number[]): void {
   const c = w.cpu;
   for (let f = 0; f < FRAMES; f++) if (!volatile.includes(f)) c.u8[L.PAGE_FLAGS_BASE + f] |= WATCH;
-  const previous = c.onCodeWrite;
-  c.onCodeWrite = (pa, size) => {
+  c.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => {
     if (w.watching) {
       for (let f = pa >>> 12; f <= (pa + size - 1) >>> 12 && f < FRAMES; f++) {
         if (w.dirtyMark[f] === 0 && c.u8[L.PAGE_FLAGS_BASE + f] & WATCH) {
@@ -301,8 +301,7 @@ function watch(w: World, volatile: readonly number[]): void {
         }
       }
     }
-    previous(pa, size);
-  };
+  });
 }
 
 /** Make frame `f` hold `src` through the write path (so decoded and translated code there is dropped) or, when nothing was decoded from it, by copying. */

@@ -173,7 +173,7 @@ describe("modules translated from guest programs", () => {
       m.runSync(3_000_000);
       const regions = [...(m.engine as JitEngine).cache.regions()].map((t) => t.region);
       expect(regions.length, image).toBeGreaterThan(5);
-      const b = new ModuleBuilder(m.cpu.ramBytes, m.cpu.codeMap.chunkShift);
+      const b = new ModuleBuilder(m.cpu.ramBytes, m.cpu.codeWrites.map.chunkShift);
       for (const region of regions) b.add(region);
       const built = b.finish();
       const mod = binaryen.readBinary(built.binary);

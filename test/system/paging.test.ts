@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { CR0_PE, CR0_PG, CR0_WP, Cpu } from "../../src/cpu/cpu.js";
+import { CodeWriteStage } from "../../src/cpu/codewrites.js";
 import { FAULT } from "../../src/cpu/exceptions.js";
 import * as L from "../../src/cpu/layout.js";
 import { flushTlb, invalidatePage, setA20 } from "../../src/cpu/paging.js";
@@ -34,10 +35,10 @@ class Machine {
     for (let s = 0; s < 6; s++) c.setSegmentCache(s, s === L.Sreg.CS ? 0x08 : 0x10, 0, -1, s === L.Sreg.CS ? 0xc09b : 0xc093);
     c.cpl = 0;
     // Tests reuse CODE for different instructions: stale decodes must go.
-    c.onCodeWrite = (pa, size) => {
+    c.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => {
       this.interp.decodeCache.invalidateFrame(pa >>> 12);
       this.interp.decodeCache.invalidateFrame((pa + size - 1) >>> 12);
-    };
+    });
     // Identity-map the first 64 KiB (tables and code), supervisor read/write.
     for (let pa = 0; pa < 0x10000; pa += 0x1000) this.map(pa, pa, P | RW);
     c.cr3 = PD;
@@ -326,7 +327,7 @@ describe("accessed and dirty bits", () => {
     m.map(0x00c00000, 0x30000, P | RW);
     const pteAddr = m.pteAddr(0x00c00000);
     const writes: number[] = [];
-    c.onCodeWrite = (pa) => writes.push(pa);
+    c.codeWrites.subscribe(CodeWriteStage.WATCH, (pa) => writes.push(pa));
     c.u8[L.PAGE_FLAGS_BASE + (pteAddr >>> 12)] |= 0x80;
     c.readLin8(0x00c00000);
     expect(writes).toEqual([pteAddr]);

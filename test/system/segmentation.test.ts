@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
 import * as L from "../../src/cpu/layout.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
-import { descriptorShadow, PAGE_FLAG_DESCRIPTOR } from "../../src/cpu/segmentation.js";
+import { PAGE_FLAG_DESCRIPTOR } from "../../src/cpu/descshadow.js";
 import { ACC, asm, encodeDescriptor, GDT, LDT, SEL, SysMachine, TRAP } from "./machine.js";
 
 const accessByte = (m: SysMachine, sel: number, table = GDT) => m.r8(table + (sel & ~7) + 5);
@@ -29,7 +29,7 @@ describe("accessed bit", () => {
 
   it("is set again after the guest clears it and reloads", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     run(m, asm.movEaxImm(SEL.data0), asm.movDsAx);
     const before = { ...shadow.stats };
     run(m, asm.andMem8(GDT + 0x15, 0xfe));
@@ -42,7 +42,7 @@ describe("accessed bit", () => {
 
   it("is not written when already set, and the load is a shadow hit", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     run(m, asm.movEaxImm(SEL.data0), asm.movDsAx);
     const before = { ...shadow.stats };
     run(m, asm.movEsAx, asm.movFsAx);
@@ -66,7 +66,7 @@ describe("accessed bit", () => {
 describe("descriptor shadow", () => {
   it("counts a miss, then hits for the same descriptor", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     const s0 = { ...shadow.stats };
     run(m, asm.movEaxImm(SEL.data3), asm.movDsAx, asm.movEsAx, asm.movFsAx);
     expect(shadow.stats.misses - s0.misses).toBe(1);
@@ -87,7 +87,7 @@ describe("descriptor shadow", () => {
 
   it("keeps entries when other data in the same page is written", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     run(m, asm.movEaxImm(SEL.data0), asm.movDsAx);
     const s0 = { ...shadow.stats };
     // 0x1800 shares the GDT's page; the table ends at 0x17ff.
@@ -129,7 +129,7 @@ describe("descriptor shadow", () => {
 
   it("forgets everything on invalidateAll, for host writes that bypass the write path", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     run(m, asm.movEaxImm(SEL.data3), asm.movDsAx);
     // Base bits 23..16 of entry 4, written straight into the memory view.
     m.cpu.u8[L.RAM_BASE + GDT + 0x24] = 0x05;
@@ -169,7 +169,7 @@ describe("descriptor shadow", () => {
 
   it("drops the GDT shadow on LGDT and the LDT shadow on LLDT", () => {
     const m = new SysMachine();
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     m.descriptor(1, 0x40000, 0xffff, 0x92, 0, LDT);
     run(m, asm.movEaxImm(SEL.ldt), asm.lldtAx, asm.movEaxImm(0x0c), asm.movFsAx);
     expect(m.cpu.segBase(Sreg.FS)).toBe(0x40000);
@@ -345,7 +345,7 @@ describe("segment instructions", () => {
     const m = new SysMachine();
     m.cpu.cr0 = m.cpu.cr0 & ~1;
     for (let s = 0; s < 6; s++) m.cpu.loadSegmentReal(s, 0);
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     const s0 = { ...shadow.stats };
     m.load(asm.movDsAx, 0x7000);
     m.set(Reg.EAX, 0x1234);

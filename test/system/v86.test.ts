@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
 import { IOPL, VM } from "../../src/cpu/flags.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
-import { descriptorShadow } from "../../src/cpu/segmentation.js";
 import { asm, HANDLERS, SEL, STACK0, SysMachine, TSS_A } from "./machine.js";
 
 const FRAME = STACK0 - 36;
@@ -31,7 +30,7 @@ function v86Machine(iopl: number): SysMachine {
 describe("virtual-8086 mode", () => {
   it("IRETD with VM from CPL 0 enters V86 with real-style segments and CPL 3", () => {
     const m = v86Machine(3);
-    const shadow = descriptorShadow(m.cpu);
+    const shadow = m.cpu.descriptorShadow;
     const s0 = { ...shadow.stats };
     m.step();
     const c = m.cpu;
