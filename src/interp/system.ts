@@ -34,7 +34,7 @@ import {
 } from "../cpu/segmentation.js";
 import { setLdtr } from "../cpu/tasks.js";
 import { DR6_BD } from "./interrupts.js";
-import { eaOffset, type Handler, readE, rmwLinear } from "./operands.js";
+import { eaOffset, type Handler, readE } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
 export const CR4_TSD = 0x04;
@@ -163,7 +163,12 @@ function verify(write: boolean): Handler {
   };
 }
 
-/** ARPL Ew,Gw: raise the destination selector's RPL to the source's. */
+/**
+ * ARPL Ew,Gw: raise the destination selector's RPL to the source's. As the SDM's
+ * pseudo-code has it, a memory destination is written only when its RPL is
+ * raised: with nothing to adjust it is only read, so a read-only segment or page
+ * faults only on the write that adjusts.
+ */
 const arpl: Handler = (c, i) => {
   protectedOnly(c);
   const src = c.reg16(i.reg) & 3;
@@ -174,10 +179,10 @@ const arpl: Handler = (c, i) => {
     c.setFlags(ZF, raise);
     return;
   }
-  const la = rmwLinear(c, i, 16);
-  const dst = c.readLin16(la);
+  const off = eaOffset(c, i);
+  const dst = c.readLin16(c.linear(i.seg, off, 2, false));
   const raise = (dst & 3) < src;
-  if (raise) c.writeLin16(la, (dst & ~3) | src);
+  if (raise) c.writeLin16(c.linear(i.seg, off, 2, true), (dst & ~3) | src);
   c.setFlags(ZF, raise);
 };
 

@@ -8,6 +8,8 @@ import { Vector } from "../../src/cpu/exceptions.js";
 import { ZF } from "../../src/cpu/flags.js";
 import * as L from "../../src/cpu/layout.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
+import { CodeWriteStage } from "../../src/cpu/codewrites.js";
+import { CODE, DATA, describe as describeDifferences, descriptor, HANDLER, runBoth } from "../jit/support.js";
 import { asm, GDT, SEL, SysMachine, TRAP, TSS_A } from "./machine.js";
 
 function fault(m: SysMachine, code: number[], at?: number): [number, number] {
@@ -248,5 +250,144 @@ describe("MSRs", () => {
     expect(fault(m, asm.rdmsr)).toEqual([Vector.GP, 0]);
     m.set(Reg.ECX, 0x1b);
     expect(fault(m, asm.rdmsr)).toEqual([Vector.GP, 0]);
+  });
+});
+
+/**
+ * Instructions whose memory write the SDM's pseudo-code makes conditional, or
+ * not: ARPL writes its destination only when it raises the RPL (so a read-only
+ * destination faults only then); CMPXCHG and CMPXCHG8B always write (their own
+ * value back when the comparison fails), so a read-only destination always faults;
+ * shifts and rotates by a masked count of 0 write nothing. BTS/BTR/BTC, SETcc and
+ * XCHG write unconditionally, CMOVcc only reads memory.
+ */
+describe("conditional memory writes", () => {
+  const AT = 0x50000;
+  const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
+  /** ES read-only (data, read/write bit clear) or writable, and page-flag bit 7 on AT's frame to hear every write. */
+  function machine(readOnly: boolean): { m: SysMachine; writes: number[] } {
+    const m = new SysMachine();
+    m.cpu.setSegmentCache(Sreg.ES, SEL.data0, 0, -1, readOnly ? 0xc091 : 0xc093);
+    const writes: number[] = [];
+    m.cpu.u8[L.PAGE_FLAGS_BASE + (AT >>> 12)] |= 0x80;
+    // The watcher also hears writes to decoded code (the test's own loads): keep AT's frame only.
+    m.cpu.codeWrites.subscribe(CodeWriteStage.WATCH, (pa, size) => {
+      if (pa >>> 12 === AT >>> 12) writes.push(pa, size);
+    });
+    return { m, writes };
+  }
+  const arplMem = [0x26, 0x63, 0x1d, ...le32(AT)]; // arpl [es:AT],bx
+  const cmpxchgMem = [0x26, 0x0f, 0xb1, 0x1d, ...le32(AT)]; // cmpxchg [es:AT],ebx
+  const cmpxchg8bMem = [0x26, 0x0f, 0xc7, 0x0d, ...le32(AT)]; // cmpxchg8b [es:AT]
+
+  it("ARPL with nothing to adjust neither writes nor faults on a read-only segment", () => {
+    const { m, writes } = machine(true);
+    m.w16(AT, 0x13);
+    writes.length = 0;
+    m.set(Reg.EBX, 0x22);
+    m.cpu.setFlags(ZF, true);
+    expect(fault(m, arplMem)).toEqual([-1, -1]);
+    expect(m.cpu.getEflags() & ZF).toBe(0);
+    expect(m.r16(AT)).toBe(0x13);
+    expect(writes).toEqual([]);
+  });
+
+  it("ARPL that adjusts the RPL faults on a read-only segment, changing nothing", () => {
+    const { m, writes } = machine(true);
+    m.w16(AT, 0x10);
+    writes.length = 0;
+    m.set(Reg.EBX, 0x23);
+    m.cpu.setFlags(ZF, false);
+    expect(fault(m, arplMem)).toEqual([Vector.GP, 0]);
+    expect(m.cpu.getEflags() & ZF).toBe(0);
+    expect(m.r16(AT)).toBe(0x10);
+    expect(writes).toEqual([]);
+  });
+
+  it("ARPL writes a writable destination only when it adjusts the RPL", () => {
+    const { m, writes } = machine(false);
+    m.w16(AT, 0x10);
+    writes.length = 0;
+    m.set(Reg.EBX, 0x23);
+    expect(fault(m, arplMem)).toEqual([-1, -1]);
+    expect(m.r16(AT)).toBe(0x13);
+    expect(m.cpu.getEflags() & ZF).toBe(ZF);
+    expect(writes).toEqual([AT, 2]);
+    writes.length = 0;
+    expect(fault(m, arplMem)).toEqual([-1, -1]);
+    expect(m.cpu.getEflags() & ZF).toBe(0);
+    expect(writes).toEqual([]);
+  });
+
+  it("CMPXCHG writes its destination back when the comparison fails, so a read-only one faults", () => {
+    const { m, writes } = machine(false);
+    m.w32(AT, 0x1234);
+    writes.length = 0;
+    m.set(Reg.EAX, 0x5678);
+    m.set(Reg.EBX, 0x9999);
+    expect(fault(m, cmpxchgMem)).toEqual([-1, -1]);
+    expect(m.eax).toBe(0x1234);
+    expect(m.r32(AT)).toBe(0x1234);
+    expect(writes).toEqual([AT, 4]);
+    const ro = machine(true).m;
+    ro.w32(AT, 0x1234);
+    ro.set(Reg.EAX, 0x5678);
+    expect(fault(ro, cmpxchgMem)).toEqual([Vector.GP, 0]);
+    expect(ro.eax).toBe(0x5678);
+  });
+
+  it("CMPXCHG8B writes its destination back when the comparison fails, so a read-only one faults", () => {
+    const { m, writes } = machine(false);
+    m.w32(AT, 1);
+    m.w32(AT + 4, 2);
+    writes.length = 0;
+    m.set(Reg.EAX, 3);
+    m.set(Reg.EDX, 4);
+    expect(fault(m, cmpxchg8bMem)).toEqual([-1, -1]);
+    expect([m.eax, m.cpu.reg32(Reg.EDX)]).toEqual([1, 2]);
+    expect(writes).toEqual([AT, 4, AT + 4, 4]);
+    const ro = machine(true).m;
+    ro.w32(AT, 1);
+    ro.set(Reg.EAX, 3);
+    expect(fault(ro, cmpxchg8bMem)).toEqual([Vector.GP, 0]);
+    expect(ro.eax).toBe(3);
+  });
+
+  it("a shift by a masked count of 0 does not write, but its destination is still checked for writing", () => {
+    // The SDM's pseudo-code assigns DEST only for a non-zero count; its exception list
+    // names a non-writable destination whatever the count.
+    const shl0 = [0x26, 0xc1, 0x25, ...le32(AT), 0x20]; // shl dword [es:AT],32 (masked to 0)
+    const { m, writes } = machine(false);
+    m.w32(AT, 5);
+    writes.length = 0;
+    expect(fault(m, shl0)).toEqual([-1, -1]);
+    expect(m.r32(AT)).toBe(5);
+    expect(writes).toEqual([]);
+    expect(fault(machine(true).m, shl0)).toEqual([Vector.GP, 0]);
+  });
+
+  it("the JIT agrees: a compiled loop of ARPL on a read-only segment with nothing to adjust runs to its end", () => {
+    for (const [rpl, ends] of [
+      [2, "loop"],
+      [3, "fault"],
+    ] as const) {
+      // mov ax,0x18 / mov es,ax / mov ecx,10 / .l: arpl [es:DATA],bx / dec ecx / jnz .l / hlt
+      const code = [0x66, 0xb8, 0x18, 0x00, 0x8e, 0xc0, 0xb9, 10, 0, 0, 0, 0x26, 0x63, 0x1d, ...le32(DATA), 0x49, 0x75, 0xf6, 0xf4];
+      const r = runBoth("flat", code, (w) => {
+        descriptor(w.cpu, 24, 0, 0xfffff, 0xc091);
+        w.cpu.i32[L.GDTR_LIMIT >> 2] = 0x1f;
+        w.cpu.writePhys16(DATA, 0x12);
+        w.cpu.setReg32(Reg.EBX, 0x20 | rpl);
+      });
+      expect(describeDifferences(r.differences)).toBe("");
+      expect(r.jit.cpu.readPhys16(DATA)).toBe(0x12);
+      if (ends === "loop") {
+        expect(r.jit.cpu.eip).toBe(CODE + code.length);
+        expect(r.jit.cpu.reg32(Reg.ECX)).toBe(0);
+        expect(r.engine.stats.regionsTranslated).toBeGreaterThan(0);
+      } else {
+        expect(r.jit.cpu.eip).toBe(HANDLER + 1);
+      }
+    }
   });
 });
