@@ -24,7 +24,7 @@ import { RF, TF } from "../src/cpu/flags.js";
 import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
-import { deliverException } from "../src/interp/interrupts.js";
+import { deliverException } from "../src/cpu/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
 import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";

@@ -66,7 +66,7 @@ export const TSC_OFFSET = MSR_BASE;
 /** x87 state (control/status/tag words, 8 registers) for the system layer. */
 export const FPU_BASE = 0x200;
 export const FPU_SIZE = 0x100;
-/** FCW; FSW with TOP in bits 11..13; FTW by physical register, 11 empty and 00 in use (src/cpu/fpu.ts). */
+/** FCW; FSW with TOP in bits 11..13; FTW by physical register, 11 empty and 00 in use (src/cpu/x87/fpu.ts). */
 export const FPU_CW = 0x200;
 export const FPU_SW = 0x204;
 export const FPU_TW = 0x208;

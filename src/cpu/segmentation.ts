@@ -246,6 +246,22 @@ export function setSegment(c: Cpu, s: number, sel: number, d: Descriptor): void 
   if (s === Sreg.CS) c.cpl = sel & 3;
 }
 
+/**
+ * The commit of a transfer that changes privilege level (far CALL through a call
+ * gate, far RET and IRET to an outer level, interrupt delivery to an inner one):
+ * both descriptors marked accessed, then SS:ESP, then CS:EIP (the CPL becoming
+ * `csSel`'s RPL). Called once every check and every stack write has been done;
+ * only the accessed-bit writes can still fault, before anything changes.
+ */
+export function commitCodeAndStack(c: Cpu, csSel: number, cs: Descriptor, eip: number, ssSel: number, ss: Descriptor, esp: number): void {
+  markAccessed(c, cs);
+  markAccessed(c, ss);
+  setSegment(c, Sreg.SS, ssSel, ss);
+  c.setReg32(L.Reg.ESP, esp);
+  setSegment(c, Sreg.CS, csSel, cs);
+  c.eip = eip;
+}
+
 /** A null selector in DS ES FS GS: any access through it faults with #GP(0). */
 export function setNullSegment(c: Cpu, s: number, sel: number): void {
   c.setSegmentCache(s, sel, 0, 0, 0);

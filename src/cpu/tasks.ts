@@ -11,7 +11,7 @@ import * as L from "./layout.js";
 import { Sreg } from "./layout.js";
 import { flushTlb } from "./paging.js";
 import { Descriptor, fetchDescriptor, loadSegmentDescriptor, SegCheck, writeAccessByte } from "./segmentation.js";
-import { deliverException } from "../interp/interrupts.js";
+import { deliverException } from "./interrupts.js";
 
 export const enum TaskSource {
   JMP,

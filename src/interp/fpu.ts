@@ -5,8 +5,8 @@
  * instructions, the pending-error check), reads its memory operand, and only
  * then records the instruction and data pointers and touches the FPU, so a
  * fault leaves the FPU as it was. Stores check the whole destination before
- * writing any of it. Arithmetic is in src/cpu/float80.ts (exact), the
- * transcendental functions in src/cpu/fpumath.ts, the state in src/cpu/fpu.ts.
+ * writing any of it. Arithmetic is in src/cpu/x87/float80.ts (exact), the
+ * transcendental functions in src/cpu/x87/fpumath.ts, the state in src/cpu/x87/fpu.ts.
  *
  * Masked exceptions store their default results. An unmasked invalid-operation,
  * zero-divide or denormal exception leaves destination and stack alone
@@ -16,11 +16,11 @@
  */
 import type { Cpu } from "../cpu/cpu.js";
 import { AF, CF, OF, PF, SF as EFLAGS_SF, ZF } from "../cpu/flags.js";
-import * as F from "../cpu/float80.js";
-import { Cls, type F80, HI, LO, Rel, SE } from "../cpu/float80.js";
-import * as S from "../cpu/fpu.js";
-import * as E from "../cpu/fpuenv.js";
-import * as M from "../cpu/fpumath.js";
+import * as F from "../cpu/x87/float80.js";
+import { Cls, type F80, HI, LO, Rel, SE } from "../cpu/x87/float80.js";
+import * as S from "../cpu/x87/fpu.js";
+import * as E from "../cpu/x87/fpuenv.js";
+import * as M from "../cpu/x87/fpumath.js";
 import { Sreg } from "../cpu/layout.js";
 import type { Insn } from "../decode/insn.js";
 import type { OpRow } from "../isa/row.js";

@@ -13,7 +13,7 @@ import { Vector } from "../cpu/exceptions.js";
 import { type CodeBytes, decode } from "../decode/decoder.js";
 import { Insn } from "../decode/insn.js";
 import { DecodeCache, type DecodedPage } from "./decodecache.js";
-import { checkInstructionBreakpoint, deliverException, InterruptKind, singleStepTrap } from "./interrupts.js";
+import { checkInstructionBreakpoint, deliverException, InterruptKind, singleStepTrap } from "../cpu/interrupts.js";
 import { HANDLERS } from "./registry.js";
 
 const EFLAGS_I = EFLAGS >> 2;

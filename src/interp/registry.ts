@@ -12,6 +12,7 @@ import { handlers as bcd } from "./bcd.js";
 import { handlers as bit } from "./bit.js";
 import { handlers as cond } from "./cond.js";
 import { handlers as control } from "./control.js";
+import { handlers as fartransfer } from "./fartransfer.js";
 import { handlers as flagops } from "./flagops.js";
 import { handlers as fpu } from "./fpu.js";
 import { handlers as io } from "./io.js";
@@ -33,6 +34,7 @@ const FAMILIES: Record<string, Record<string, HandlerFactory>> = {
   bit,
   cond,
   control,
+  fartransfer,
   flagops,
   fpu,
   io,

@@ -33,7 +33,7 @@ import {
   writeAccessByte,
 } from "../cpu/segmentation.js";
 import { setLdtr } from "../cpu/tasks.js";
-import { DR6_BD } from "./interrupts.js";
+import { DR6_BD } from "../cpu/interrupts.js";
 import { eaOffset, type Handler, readE } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 

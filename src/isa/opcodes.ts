@@ -132,7 +132,7 @@ const TABLE = `
 97|XCHG|Zv,eAX|||86|mov.xchg
 98|CBW/CWDE||||86|mov.cbw
 99|CWD/CDQ||||86|mov.cwd
-9A|CALL|Ap||SBE|86|control.callf
+9A|CALL|Ap||SBE|86|fartransfer.callf
 9B|FWAIT||||86|fpu.fwait
 9C|PUSHF/PUSHFD||r:*|I|86|flagops.pushf
 9D|POPF/POPFD||w:*|IE|86|flagops.popf
@@ -164,12 +164,12 @@ C6/0|MOV|Eb,Ib|||86|mov.mov
 C7/0|MOV|Ev,Iz|||86|mov.mov
 C8|ENTER|Iw,Ib|||186|stack.enter
 C9|LEAVE||||186|stack.leave
-CA|RETF|Iw||SBE|86|control.retf
-CB|RETF|||SBE|86|control.retf
+CA|RETF|Iw||SBE|86|fartransfer.retf
+CB|RETF|||SBE|86|fartransfer.retf
 CC|INT3||w:tnrv|SBE|86|control.int3
 CD|INT|Ib|w:tnrv|SBE|86|control.int
 CE|INTO||r:o w:tnrv|SBE|86|control.into
-CF|IRET/IRETD||w:*|SBE|86|control.iret
+CF|IRET/IRETD||w:*|SBE|86|fartransfer.iret
 D4|AAM|Ib|w:szp u:oac||86|bcd.aam
 D5|AAD|Ib|w:szp u:oac||86|bcd.aad
 D6|SALC||r:c||86|flagops.salc
@@ -184,7 +184,7 @@ E6|OUT|Ib,AL||IOE|86|io.out
 E7|OUT|Ib,eAX||IOE|86|io.out
 E8|CALL|Jz||B|86|control.call
 E9|JMP|Jz||B|86|control.jmp
-EA|JMP|Ap||SBE|86|control.jmpf
+EA|JMP|Ap||SBE|86|fartransfer.jmpf
 EB|JMP|Jb||B|86|control.jmp
 EC|IN|AL,DX||IOE|86|io.in
 ED|IN|eAX,DX||IOE|86|io.in
@@ -220,9 +220,9 @@ FE/1|DEC|Eb|w:oszap|L|86|alu.dec
 FF/0|INC|Ev|w:oszap|L|86|alu.inc
 FF/1|DEC|Ev|w:oszap|L|86|alu.dec
 FF/2|CALL|Ev||B|86|control.call
-FF/3.m|CALL|Mp||SBE|86|control.callf
+FF/3.m|CALL|Mp||SBE|86|fartransfer.callf
 FF/4|JMP|Ev||B|86|control.jmp
-FF/5.m|JMP|Mp||SBE|86|control.jmpf
+FF/5.m|JMP|Mp||SBE|86|fartransfer.jmpf
 FF/6|PUSH|Ev|||86|stack.push
 0F 00/0|SLDT|Rv/Mw||M|286|system.sldt
 0F 00/1|STR|Rv/Mw||M|286|system.str

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { CR0_PE } from "../../src/cpu/cpu.js";
-import * as S from "../../src/cpu/fpu.js";
+import * as S from "../../src/cpu/x87/fpu.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
 import { DATA, hexBytes, le32, Machine } from "./machine.js";
 

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { CR0_EM, CR0_MP, CR0_NE, CR0_TS } from "../../src/cpu/cpu.js";
 import { Vector } from "../../src/cpu/exceptions.js";
-import * as S from "../../src/cpu/fpu.js";
+import * as S from "../../src/cpu/x87/fpu.js";
 import { Reg } from "../../src/cpu/layout.js";
 import { CODE, DATA, Machine } from "./machine.js";
 

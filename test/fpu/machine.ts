@@ -4,8 +4,8 @@
  */
 import { Cpu, CR0_PE } from "../../src/cpu/cpu.js";
 import { FAULT } from "../../src/cpu/exceptions.js";
-import { f80, HI, LO, SE } from "../../src/cpu/float80.js";
-import * as S from "../../src/cpu/fpu.js";
+import { f80, HI, LO, SE } from "../../src/cpu/x87/float80.js";
+import * as S from "../../src/cpu/x87/fpu.js";
 import { RAM_BASE, Reg, Sreg } from "../../src/cpu/layout.js";
 import { Interpreter } from "../../src/interp/interpreter.js";
 

@@ -7,7 +7,7 @@
  * Cases marked E must match bit for bit: status word, tag word, every register
  * in use, the memory buffer, EFLAGS, AX and FOP. Cases marked A (FSIN FCOS
  * FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1) follow the precision model of
- * src/cpu/fpumath.ts: a register value the x87 produced that is representable
+ * src/cpu/x87/fpumath.ts: a register value the x87 produced that is representable
  * as a double must match exactly; any other must be within 2^-60 relative (a
  * few units in the last of its 64 bits: the x87 promises less than one, the
  * emulation rounds a 104-bit value once); C1, which tells which way that last

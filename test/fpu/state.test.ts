@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import { Cpu } from "../../src/cpu/cpu.js";
 import { AF, CF, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
-import * as S from "../../src/cpu/fpu.js";
+import * as S from "../../src/cpu/x87/fpu.js";
 import { Reg } from "../../src/cpu/layout.js";
 import { Machine } from "./machine.js";
 

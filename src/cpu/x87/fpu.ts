@@ -14,10 +14,10 @@
  * (FPU_FERR, which a PC platform routes to IRQ 13) as the faulting instruction
  * completes, and later instructions run on as if IGNNE# were asserted.
  */
-import { CR0_EM, CR0_MP, CR0_NE, CR0_TS, type Cpu } from "./cpu.js";
-import { Vector } from "./exceptions.js";
+import { CR0_EM, CR0_MP, CR0_NE, CR0_TS, type Cpu } from "../cpu.js";
+import { Vector } from "../exceptions.js";
 import * as F from "./float80.js";
-import { FPU_CW, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FERR, FPU_FIP, FPU_FOP, FPU_REGS, FPU_SW, FPU_TW } from "./layout.js";
+import { FPU_CW, FPU_FCS, FPU_FDP, FPU_FDS, FPU_FERR, FPU_FIP, FPU_FOP, FPU_REGS, FPU_SW, FPU_TW } from "../layout.js";
 
 /** Status word bits beyond the exception flags (float80.ts has IE..PE, SF, C1). */
 export const SW_ES = 0x80;

@@ -4,12 +4,13 @@
  * switch through the TSS (from V86 mode too), double fault and shutdown, and the
  * debug traps the interpreter takes between instructions.
  */
-import type { Cpu } from "../cpu/cpu.js";
-import { FAULT, Vector } from "../cpu/exceptions.js";
-import { AC, IF, NT, RF, TF, VM } from "../cpu/flags.js";
-import { DR_BASE, HALTED, IDTR_BASE, IDTR_LIMIT, INTERRUPT_SHADOW, Reg, Sreg } from "../cpu/layout.js";
+import type { Cpu } from "./cpu.js";
+import { FAULT, Vector } from "./exceptions.js";
+import { AC, IF, NT, RF, TF, VM } from "./flags.js";
+import { DR_BASE, HALTED, IDTR_BASE, IDTR_LIMIT, INTERRUPT_SHADOW, Reg, Sreg } from "./layout.js";
 import {
   checkSegment,
+  commitCodeAndStack,
   Descriptor,
   isConformingCode,
   markAccessed,
@@ -17,8 +18,8 @@ import {
   setNullSegment,
   setSegment,
   StackFrame,
-} from "../cpu/segmentation.js";
-import { readTssStack, taskGate, TaskSource, tssStack } from "../cpu/tasks.js";
+} from "./segmentation.js";
+import { readTssStack, taskGate, TaskSource, tssStack } from "./tasks.js";
 
 export const enum InterruptKind {
   /** A fault raised by an instruction: EXT set in nested error codes, RF set in the EFLAGS image. */
@@ -111,10 +112,8 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
   const v86 = c.v86;
   const dpl = codeSeg.dpl;
   const flags = c.getEflags() | (kind === InterruptKind.EXCEPTION ? RF : 0);
-  let newCpl = cpl;
   if (!isConformingCode(codeSeg.attr) && dpl < cpl) {
     if (v86 && dpl !== 0) c.raiseGP((sel & 0xfffc) | ext);
-    newCpl = dpl;
     readTssStack(c, dpl, ext);
     const ssSel = tssStack.ss;
     const esp = tssStack.esp;
@@ -136,13 +135,10 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
       frame.push(c.segSel(Sreg.CS), size);
       frame.push(c.eip, size);
       if (hasError) frame.push(errorCode, size);
-      markAccessed(c, codeSeg);
-      markAccessed(c, stackSeg);
     } finally {
       c.systemAccess = prev;
     }
-    setSegment(c, Sreg.SS, ssSel, stackSeg);
-    c.setReg32(Reg.ESP, frame.espFrom(esp));
+    commitCodeAndStack(c, (sel & 0xfffc) | dpl, codeSeg, offset, ssSel, stackSeg, frame.espFrom(esp));
     if (v86) {
       setNullSegment(c, Sreg.ES, 0);
       setNullSegment(c, Sreg.DS, 0);
@@ -159,11 +155,11 @@ function deliverProtected(c: Cpu, vector: number, kind: InterruptKind, errorCode
     if (hasError) frame.push(errorCode, size);
     markAccessed(c, codeSeg);
     c.setReg32(Reg.ESP, frame.espFrom(c.reg32(Reg.ESP)));
+    setSegment(c, Sreg.CS, (sel & 0xfffc) | cpl, codeSeg);
+    c.eip = offset;
   } else {
     c.raiseGP((sel & 0xfffc) | ext);
   }
-  setSegment(c, Sreg.CS, (sel & 0xfffc) | newCpl, codeSeg);
-  c.eip = offset;
   c.setFlags(TF | NT | RF | VM | (trap ? 0 : IF), false);
 }
 

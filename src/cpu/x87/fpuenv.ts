@@ -10,7 +10,7 @@
  * they are formed from the recorded selector and offset (selector·16 + offset),
  * and loading one keeps the address as the offset with a zero selector.
  */
-import type { Cpu } from "./cpu.js";
+import type { Cpu } from "../cpu.js";
 import * as S from "./fpu.js";
 
 export const ENV_SIZE_16 = 14;
