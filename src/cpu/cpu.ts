@@ -448,14 +448,6 @@ export class Cpu {
 
   // ---- physical memory ---------------------------------------------------
 
-  /**
-   * Physical memory changed behind the CPU's back (DMA, the chipset remapping
-   * shadow RAM): drop whatever was decoded or translated from [pa, pa + size).
-   */
-  codeChanged(pa: number, size: number): void {
-    this.codeWrites.changed(pa, size);
-  }
-
   /** A device's write of `data` at physical `pa` (bus-master DMA): RAM, code invalidation and the bus as for the CPU's own writes. */
   writePhysBytes(pa: number, data: Uint8Array): void {
     let k = 0;
@@ -464,7 +456,7 @@ export class Cpu {
       const n = Math.min(data.length - k, 0x1000 - (at & 0xfff));
       const page = at >>> 12;
       if (at + n <= this.ramBytes && !(this.u8[L.PAGE_FLAGS_BASE + page] & L.PAGE_BUS_WRITE)) {
-        this.codeChanged(at, n);
+        this.codeWrites.changed(at, n);
         this.u8.set(data.subarray(k, k + n), L.RAM_BASE + at);
       } else {
         for (let j = 0; j < n; j++) this.writePhys8(at + j, data[k + j]);

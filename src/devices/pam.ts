@@ -96,7 +96,7 @@ export class PamShadow implements MemoryBus {
       if (wasRam) this.hidden.set(u8.subarray(view, view + size), start - PAM_BASE);
       if (isRam) u8.set(this.hidden.subarray(start - PAM_BASE, start - PAM_BASE + size), view);
       else for (let pa = start; pa < start + size; pa++) u8[RAM_BASE + pa] = this.busByte(pa);
-      this.cpu.codeChanged(start, size);
+      this.cpu.codeWrites.changed(start, size);
     }
     this.attrs[k] = attr;
     const busWrite = attr !== (RE | WE);
