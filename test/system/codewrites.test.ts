@@ -8,7 +8,9 @@
 import { describe, expect, it } from "vitest";
 import { CodeWriteStage, nearCode } from "../../src/cpu/codewrites.js";
 import { CodeOwner } from "../../src/cpu/codemap.js";
-import { PAGE_FLAGS_BASE, Reg } from "../../src/cpu/layout.js";
+import { PAGE_BUS_WRITE, PAGE_DECODED, PAGE_FLAGS_BASE, PAGE_TRANSLATED, Reg } from "../../src/cpu/layout.js";
+import { addLibrary } from "../../jit/library.js";
+import { WasmModule } from "../../jit/wasm/module.js";
 import { JitEngine } from "../../runtime/jit.js";
 import { createMachine } from "../../runtime/index.js";
 import { machineCore } from "../../runtime/internal.js";
@@ -61,6 +63,45 @@ describe("code-write subscribers", () => {
     expect(nearCode(c.u8, flags, CODE + 0x800, 4, sh)).toBe(false);
     expect(nearCode(c.u8, 0, CODE, 1, sh)).toBe(false);
     expect(nearCode(c.u8, WATCH, DATA, 1, sh)).toBe(true);
+  });
+
+  it("compiled stores test the same filter: the Wasm codeOk is the negation of nearCode for a store within one frame", () => {
+    const m = protectedMachine();
+    const c = m.cpu;
+    const sh = c.codeWrites.map.chunkShift;
+    const w = new WasmModule();
+    w.importMemory();
+    addLibrary(w, sh);
+    w.exportFunction("codeOk");
+    const codeOk = new WebAssembly.Instance(new WebAssembly.Module(w.finish()), { env: { memory: c.memory } }).exports.codeOk as (pa: number, bytes: number) => number;
+    const FLAGS = [0, PAGE_DECODED, PAGE_TRANSLATED, PAGE_DECODED | PAGE_TRANSLATED, 4, PAGE_BUS_WRITE, WATCH, PAGE_TRANSLATED | 4];
+    let seed = 12345;
+    const below = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const frames = [0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47];
+    // Chunks are marked only where the frame's flags say an owner has code, as the caches keep it.
+    frames.forEach((f, k) => {
+      const owners = FLAGS[k] & (PAGE_DECODED | PAGE_TRANSLATED);
+      for (let n = 0; n < 6 && owners !== 0; n++) c.codeWrites.map.set(owners & PAGE_DECODED ? CodeOwner.DECODED : CodeOwner.TRANSLATED, f, below(0x1000 >> sh), true);
+      c.u8[PAGE_FLAGS_BASE + f] = FLAGS[k];
+    });
+    let passed = 0;
+    for (let t = 0; t < 20000; t++) {
+      const size = [1, 2, 4, 8, 10][below(5)];
+      const f = frames[below(frames.length)];
+      const pa = f * 0x1000 + below(0x1000 - size + 1);
+      const flags = c.u8[PAGE_FLAGS_BASE + f];
+      const near = nearCode(c.u8, flags, pa, size, sh);
+      // Compiled stores call codeOk only for a frame with flags (jit/emit/memory.ts checkStore).
+      const ok = flags === 0 ? 1 : codeOk(pa, size);
+      expect(ok, `pa ${pa.toString(16)} size ${size}`).toBe(near ? 0 : 1);
+      if (!near) passed++;
+    }
+    // Both answers occur.
+    expect(passed).toBeGreaterThan(1000);
+    expect(passed).toBeLessThan(19000);
   });
 });
 
