@@ -258,8 +258,8 @@ describe("MSRs", () => {
  * not: ARPL writes its destination only when it raises the RPL (so a read-only
  * destination faults only then); CMPXCHG and CMPXCHG8B always write (their own
  * value back when the comparison fails), so a read-only destination always faults;
- * shifts and rotates by a masked count of 0 write nothing. BTS/BTR/BTC, SETcc and
- * XCHG write unconditionally, CMOVcc only reads memory.
+ * shifts and rotates by a masked count of 0 write nothing. BTS/BTR/BTC and SETcc
+ * write unconditionally, CMOVcc only reads memory.
  */
 describe("conditional memory writes", () => {
   const AT = 0x50000;
@@ -364,6 +364,32 @@ describe("conditional memory writes", () => {
     expect(m.r32(AT)).toBe(5);
     expect(writes).toEqual([]);
     expect(fault(machine(true).m, shl0)).toEqual([Vector.GP, 0]);
+  });
+
+  it("BTS writes its destination even when the bit is already set, SETcc even when the condition is false", () => {
+    const { m, writes } = machine(false);
+    m.w32(AT, 1);
+    writes.length = 0;
+    expect(fault(m, [0x26, 0x0f, 0xba, 0x2d, ...le32(AT), 0x00])).toEqual([-1, -1]); // bts dword [es:AT],0
+    expect(m.cpu.getCF()).toBe(1);
+    expect(writes).toEqual([AT, 4]);
+    expect(fault(machine(true).m, [0x26, 0x0f, 0xba, 0x2d, ...le32(AT), 0x00])).toEqual([Vector.GP, 0]);
+    writes.length = 0;
+    m.cpu.setFlags(ZF, false);
+    expect(fault(m, [0x26, 0x0f, 0x94, 0x05, ...le32(AT)])).toEqual([-1, -1]); // setz [es:AT]
+    expect(m.r8(AT)).toBe(0);
+    expect(writes).toEqual([AT, 1]);
+  });
+
+  it("CMOVcc reads its memory source whatever the condition, and writes no memory", () => {
+    const { m, writes } = machine(true);
+    m.set(Reg.EAX, 7);
+    m.cpu.setFlags(ZF, false);
+    expect(fault(m, [0x26, 0x0f, 0x44, 0x05, ...le32(AT)])).toEqual([-1, -1]); // cmovz eax,[es:AT]
+    expect(m.eax).toBe(7);
+    expect(writes).toEqual([]);
+    m.cpu.setSegmentCache(Sreg.ES, SEL.data0, 0, 0xfff, 0x4093);
+    expect(fault(m, [0x26, 0x0f, 0x44, 0x05, ...le32(AT)])).toEqual([Vector.GP, 0]);
   });
 
   it("the JIT agrees: a compiled loop of ARPL on a read-only segment with nothing to adjust runs to its end", () => {
