@@ -11,7 +11,7 @@
 import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
 import { DISPATCH_BITS, DISPATCH_HASH, DISPATCH_MULTIPLIER, JIT_A20, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, RegionStatus } from "./layout.js";
-import { type Local, WasmModule } from "./wasm/module.js";
+import { type Local, WasmModule } from "./wasm/encoder.js";
 
 export const DISPATCH_RUN = "run";
 export const DISPATCH_TABLE = "table";

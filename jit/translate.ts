@@ -18,7 +18,7 @@ import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer, RETUR
 import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
 import { Cfg } from "./wasm/cfg.js";
-import type { I32, Local, Stmt, WasmModule } from "./wasm/module.js";
+import type { I32, Local, Stmt, WasmModule } from "./wasm/encoder.js";
 
 
 /** Figures of one translated region. */
@@ -163,8 +163,8 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
       const len = b.insns.length;
       x.beginBlock(len, entryProducer[bi]);
       x.emit(
-        m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.returnAt(b.eip, 0)),
-        m.set(x.n, m.add(m.get(x.n), m.c(len))),
+        m.if(m.gtU(m.add(m.get(x.retiredAtBlockEnd), m.c(len)), m.get(x.entryBudget)), x.returnAt(b.eip, 0)),
+        m.set(x.retiredAtBlockEnd, m.add(m.get(x.retiredAtBlockEnd), m.c(len))),
       );
       const live = flagLiveness(b);
       let cond: Local<"i32"> | undefined;
@@ -194,7 +194,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           case Kind.HELPER_EXIT:
             x.helper(i, ri.row, true);
             // The count the handler left (a REP string adds its iterations), plus the instruction itself.
-            x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.icount0))), m.c(1)), RegionStatus.RETURN));
+            x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.entryIcount))), m.c(1)), RegionStatus.RETURN));
             return;
           case Kind.FAULT:
             x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
@@ -215,18 +215,18 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
           if ("block" in e.s) to = e.s.block;
           else {
             to = region.blocks.length + stubs.length;
-            stubs.push(x.exit(m.c(e.s.exit), m.get(x.n), RegionStatus.CHAIN));
+            stubs.push(x.exit(m.c(e.s.exit), m.get(x.retiredAtBlockEnd), RegionStatus.CHAIN));
           }
           edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
         }
       } else {
         for (const e of succs) {
-          const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n), RegionStatus.CHAIN);
+          const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.retiredAtBlockEnd), RegionStatus.CHAIN);
           x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
         }
       }
-      codes[bi] = m.block(null, x.code);
-      exitProducer[bi] = x.producer;
+      codes[bi] = m.block(null, x.blockCode);
+      exitProducer[bi] = x.flagProducer;
       emitted.add(bi);
     }
     const stale = order.find((bi) => entryProducer[bi] !== null && preds[bi].some((p) => !sameProducer(exitProducer[p], entryProducer[bi])));
@@ -238,7 +238,7 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   for (const e of edges) cfg.branch(ids[e.from], ids[e.to], e.cond);
   let entry = ids[region.entries[0]];
   if (region.entries.length > 1) {
-    entry = cfg.switchBlock(m.nop(), m.get(x.entry));
+    entry = cfg.switchBlock(m.nop(), m.get(x.entryIndex));
     region.entries.forEach((b, k) => {
       if (k > 0) cfg.switchBranch(entry, ids[b], [k]);
     });
@@ -247,23 +247,23 @@ export function translateRegion(m: WasmModule, name: string, region: Region, ser
   const body = cfg.render(entry);
 
   const prologue: Stmt[] = x.reload();
-  prologue.push(m.setF(x.icount0, m.loadF64At(L.ICOUNT)), m.set(x.budget, m.loadAt(JIT_BUDGET)));
+  prologue.push(m.setF(x.entryIcount, m.loadF64At(L.ICOUNT)), m.set(x.entryBudget, m.loadAt(JIT_BUDGET)));
 
   // Every way out writes back what inline code may have changed.
   const exitCode: Stmt[] = [];
-  for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
+  for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regLocals[r])));
   if (usesFlags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
   exitCode.push(
-    m.storeAt(L.EIP, m.get(x.xe)),
-    m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))),
-    m.storeAt(JIT_BUDGET, m.sub(m.get(x.budget), m.get(x.xn))),
-    m.return(m.get(x.xs)),
+    m.storeAt(L.EIP, m.get(x.exitEip)),
+    m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.exitRetired))),
+    m.storeAt(JIT_BUDGET, m.sub(m.get(x.entryBudget), m.get(x.exitRetired))),
+    m.return(m.get(x.exitStatus)),
   );
   // The sites: EIP from the packed offset, the count less the instructions taken back.
   const returns = [
-    m.set(x.xe, m.add(m.c(region.eip - SITE_BIAS), m.shrU(m.get(x.site), m.c(SITE_BACK_BITS)))),
-    m.set(x.xn, m.sub(m.get(x.n), m.and(m.get(x.site), m.c((1 << SITE_BACK_BITS) - 1)))),
-    m.set(x.xs, m.c(RegionStatus.RETURN)),
+    m.set(x.exitEip, m.add(m.c(region.eip - SITE_BIAS), m.shrU(m.get(x.returnSite), m.c(SITE_BACK_BITS)))),
+    m.set(x.exitRetired, m.sub(m.get(x.retiredAtBlockEnd), m.and(m.get(x.returnSite), m.c((1 << SITE_BACK_BITS) - 1)))),
+    m.set(x.exitStatus, m.c(RegionStatus.RETURN)),
   ];
   const fn = m.block(null, [m.block(EXIT_LABEL, [...prologue, m.block(RETURN_LABEL, [body]), ...returns]), ...exitCode]);
   m.addFunction(name, ["i32"], "i32", x.localTypes, fn);

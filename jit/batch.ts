@@ -10,7 +10,7 @@ import { Import } from "./emit/names.js";
 import { addLibrary } from "./library.js";
 import type { Region } from "./region.js";
 import { type TranslationInfo, translateRegion } from "./translate.js";
-import { type ValType, WasmModule } from "./wasm/module.js";
+import { type ValType, WasmModule } from "./wasm/encoder.js";
 
 const IMPORTS: [Import, ValType[], ValType | "none"][] = [
   [Import.EXEC, ["i32"], "i32"],
