@@ -2,7 +2,7 @@
  * The emission context of one region function: guest registers and the lazy-flag
  * record live in Wasm locals; this class hands emitters register access, flag
  * records, condition evaluation, the generic helper, exits, and what makes
- * faults exact (DESIGN principle 8). Before the generic helper or a raise, the
+ * faults exact (ARCHITECTURE.md "The JIT: Emission"). Before the generic helper or a raise, the
  * dirty registers, the flag record, EIP of the instruction and the
  * retired-instruction count are stored where the interpreter keeps them, since
  * the handler reads them and a fault unwinds through Wasm. A memory access off

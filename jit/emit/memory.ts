@@ -1,5 +1,5 @@
 /**
- * Guest memory access from compiled code (DESIGN principle 7). The fast path is
+ * Guest memory access from compiled code (ARCHITECTURE.md "The JIT: Emission"). The fast path is
  * inline: segment base and limit by the segment's kind in the mode key, then the
  * software TLB entry (layout.ts) or, without paging, the A20 mask, and the RAM
  * load or store. Stores also look at the frame's page flags: a frame holding

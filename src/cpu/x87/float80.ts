@@ -43,6 +43,7 @@ class FpEnv {
   flags = 0;
 }
 
+/** The current instruction's rounding and exceptions: `begin` (src/cpu/x87/fpu.ts) loads it from the CPU's FCW (ARCHITECTURE.md "Module-level scratch"). */
 export const env = new FpEnv();
 
 /** An 80-bit register image: [sign/exponent, significand high word, low word]. */
@@ -112,6 +113,7 @@ const enum R {
   /** Integer magnitude of roundToInt. */
   IH, IL,
 }
+/** Working words of one operation, and the last unpacked operand below (ARCHITECTURE.md "Module-level scratch"). */
 const W = new Uint32Array(24);
 
 // The last unpacked operand's sign, J-bit exponent and whether it was a denormal.
