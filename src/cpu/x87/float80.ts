@@ -849,7 +849,7 @@ function roundToInt(rc: number): boolean {
   return true;
 }
 
-/** Result of toInt (two's-complement halves) and toFloat (double: both, single: lo). */
+/** Result of toInt (two's-complement halves) and toFloat (double: both, single: lo), read by the caller at once (ARCHITECTURE.md "Module-level scratch"). */
 export const out = new Uint32Array(2);
 export const OUT_LO = 0;
 export const OUT_HI = 1;
@@ -903,7 +903,7 @@ export function roundInt(a: F80): void {
   fromMag64(uSign);
 }
 
-/** BCD result digits of toBcd: bytes 0..9 of the m80 image. */
+/** BCD result digits of toBcd: bytes 0..9 of the m80 image, read by the caller at once (as `out`). */
 export const bcd = new Uint8Array(10);
 
 /**
