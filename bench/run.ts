@@ -96,7 +96,7 @@ async function runEngine(w: Workload, engine: EngineName, repeat: number, timeou
   return run;
 }
 
-/** The engines must agree with each other to the instruction (DESIGN principle 4), checksums included. */
+/** The engines must agree with each other to the instruction (ARCHITECTURE.md "The machine and virtual time"), checksums included. */
 function crossCheck(runs: EngineRun[]): void {
   const ok = runs.filter((r) => r.status === "ok");
   for (const r of ok) {

@@ -7,7 +7,7 @@
  * the module's binary (ModuleBuilder), and the WebAssembly.Module.
  */
 import { readFileSync } from "node:fs";
-import { ModuleBuilder } from "../jit/module.js";
+import { ModuleBuilder } from "../jit/batch.js";
 import { discoverRegion, type Region } from "../jit/region.js";
 import { bootImage } from "../runtime/image.js";
 import { JitEngine } from "../runtime/jit.js";

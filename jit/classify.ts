@@ -1,5 +1,5 @@
 /**
- * Translation-time classification (DESIGN: the monitor's prescan becomes this).
+ * Translation-time classification (ARCHITECTURE.md "The JIT: Regions").
  * The opcode table's class bits and the region's mode key decide, once per
  * instruction, what compiled code does with it: inline code, the interpreter's
  * handler through the generic helper, the handler and then a return to the

@@ -1,5 +1,6 @@
 /**
- * The dispatcher (DESIGN principle 6): one Wasm module per engine that owns the
+ * The dispatcher (ARCHITECTURE.md "The JIT: Contexts and the dispatcher", and
+ * "The JIT: Costs" for why it is Wasm): one Wasm module per engine that owns the
  * table of region functions and chains regions without returning to
  * JavaScript. `run()` looks CS:EIP up in the dispatch hash (jit/layout.ts),
  * checks that the code page still maps to the physical address the region was
@@ -11,7 +12,7 @@
 import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
 import { DISPATCH_BITS, DISPATCH_HASH, DISPATCH_MULTIPLIER, JIT_A20, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, RegionStatus } from "./layout.js";
-import { type Local, WasmModule } from "./wasm/module.js";
+import { type Local, WasmModule } from "./wasm/encoder.js";
 
 export const DISPATCH_RUN = "run";
 export const DISPATCH_TABLE = "table";

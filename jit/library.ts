@@ -8,7 +8,7 @@ import { CF, LazyOp, OF } from "../src/cpu/flags.js";
 import { CODE_ONLY } from "../src/cpu/codewrites.js";
 import { CODE_MAP, PAGE_FLAGS_BASE } from "../src/cpu/layout.js";
 import { Lib } from "./emit/names.js";
-import type { I32, Local, WasmModule } from "./wasm/module.js";
+import type { I32, Local, WasmModule } from "./wasm/encoder.js";
 
 const p = (index: number): Local<"i32"> => ({ index, type: "i32" });
 

@@ -1,6 +1,6 @@
 /**
  * The mode key: everything a translation assumes about the CPU state besides the
- * code bytes (DESIGN principle 9). Compiled code runs only when the key computed
+ * code bytes (ARCHITECTURE.md "The JIT: Contexts and the dispatcher"). Compiled code runs only when the key computed
  * at dispatch equals the one it was translated under; instructions that can
  * change any part of it end the region.
  *

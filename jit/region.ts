@@ -71,6 +71,7 @@ const MAX_REGION_INSNS = 400;
 /** At most this many dispatcher entry points per region. */
 const MAX_ENTRIES = 32;
 
+/** Thrown when an instruction runs past the page end: a sentinel, never written, so one serves every discovery. */
 const CROSSES = { crosses: true };
 
 /** Instruction bytes at a page offset, from guest RAM; reading past the page end is refused. */
@@ -286,8 +287,9 @@ function dominates(idom: Int32Array, a: number, b: number): boolean {
 }
 
 /**
- * Relooper renders irreducible control flow by copying blocks; instead, an edge
- * that enters a loop anywhere but at its header becomes a region exit.
+ * The renderer (jit/wasm/cfg.ts) takes reducible graphs only (ARCHITECTURE.md
+ * "The JIT: Regions"): an edge that enters a loop anywhere but at its header
+ * becomes a region exit.
  */
 function makeReducible(blocks: RegionBlock[], primary: number): void {
   const succ = successors(blocks);
@@ -312,8 +314,8 @@ function isReducible(succ: number[][], roots: readonly number[]): boolean {
 /**
  * Entry points that keep the graph reducible: the primary entry, every block on
  * no cycle, and every block that is the only way into its strongly connected
- * component. Entering a loop anywhere else would make Relooper emit a loop
- * dispatching on a label variable on every iteration.
+ * component. Entering a loop anywhere else would make the graph irreducible,
+ * which the renderer (jit/wasm/cfg.ts) refuses.
  */
 function entryPoints(blocks: RegionBlock[], primary: number): number[] {
   const n = blocks.length;

@@ -1,10 +1,11 @@
 /**
- * One region → one Wasm function `(entry: i32) -> i32`. Blocks become Relooper
- * blocks, so loops inside the region are Wasm loops; every way out (a branch
- * leaving the region, an indirect branch, a helper that must return to the
- * dispatcher, the instruction budget, a write into translated code) jumps to the
- * single exit sequence, which writes back the registers and flag record the
- * region's inline code may have changed, EIP and the instruction count.
+ * One region → one Wasm function `(entry: i32) -> i32`. Blocks are joined into
+ * structured code by the dominator-tree renderer (jit/wasm/cfg.ts), so loops
+ * inside the region are Wasm loops; every way out (a branch leaving the region,
+ * an indirect branch, a helper that must return to the dispatcher, the
+ * instruction budget, a write into translated code) jumps to the single exit
+ * sequence, which writes back the registers and flag record the region's inline
+ * code may have changed, EIP and the instruction count.
  *
  * The budget (JIT_BUDGET, set by the engine) is checked at every block start,
  * so compiled code never retires past the next device deadline.
@@ -18,7 +19,7 @@ import { Ctx, EXIT_LABEL, FLAG_FIELDS, type ModuleServices, type Producer, RETUR
 import { JIT_BUDGET, RegionStatus } from "./layout.js";
 import { Flow, type Region, type RegionBlock, type RegionInsn, type Successor } from "./region.js";
 import { Cfg } from "./wasm/cfg.js";
-import type { I32, Local, Stmt, WasmModule } from "./wasm/module.js";
+import type { I32, Local, Stmt, WasmModule } from "./wasm/encoder.js";
 
 
 /** Figures of one translated region. */
@@ -116,157 +117,217 @@ function meet(known: (Producer | null)[], any: boolean): Producer | null {
   return known.every((p) => sameProducer(p, first)) ? first : null;
 }
 
+/**
+ * Translates `region` into the function `name` of `m`, in four steps: scan the instructions
+ * (what lives in locals), emit the blocks, join them by their edges into structured code, and
+ * wrap that in the entry and the exit sequences.
+ */
 export function translateRegion(m: WasmModule, name: string, region: Region, services: ModuleServices): TranslationInfo {
-  const mode = region.mode;
-  let writeBack = 0;
-  let used = 0;
-  let usesFlags = false;
-  const info: TranslationInfo = { inline: 0, helper: 0 };
+  const scan = scanRegion(region);
+  const x = new Ctx(m, region.mode, services, scan.writeBack, scan.usedRegs | scan.writeBack, scan.usesFlags, region.csLimit, region.eip);
+  const blocks = emitBlocks(x, region);
+  const body = joinBlocks(x, region, blocks);
+  m.addFunction(name, ["i32"], "i32", x.localTypes, wrapExits(x, region, scan, body));
+  m.exportFunction(name);
+  return scan.info;
+}
+
+/** What the scan of a region's instructions finds before anything is emitted. */
+interface RegionScan {
+  /** Registers inline code writes: written back at every exit. */
+  writeBack: number;
+  /** Registers inline code may read or write (a superset). */
+  usedRegs: number;
+  /** Some inline instruction reads or writes flags. */
+  usesFlags: boolean;
+  info: TranslationInfo;
+}
+
+function scanRegion(region: Region): RegionScan {
+  const scan: RegionScan = { writeBack: 0, usedRegs: 0, usesFlags: false, info: { inline: 0, helper: 0 } };
   for (const b of region.blocks) {
     for (const ri of b.insns) {
       if (ri.cls.kind === Kind.INLINE) {
-        writeBack |= ri.cls.emitter?.writes(ri.insn, mode) ?? 0;
-        used |= touched(ri);
-        if (ri.row.flagsRead | ri.row.flagsWritten) usesFlags = true;
-        info.inline++;
+        scan.writeBack |= ri.cls.emitter?.writes(ri.insn, region.mode) ?? 0;
+        scan.usedRegs |= touched(ri);
+        if (ri.row.flagsRead | ri.row.flagsWritten) scan.usesFlags = true;
+        scan.info.inline++;
       } else {
-        info.helper++;
+        scan.info.helper++;
       }
     }
   }
-  const x = new Ctx(m, mode, services, writeBack, used | writeBack, usesFlags, region.csLimit, region.eip);
-  const cfg = new Cfg(m);
+  return scan;
+}
 
-  // What each block's code assumes about the flag producer on entry: known when every
-  // predecessor in the region leaves it the same and the dispatcher cannot enter there. A loop
-  // header is first assumed to get its forward predecessors' producer; when a back edge brings
-  // another, the region is emitted again with that header assuming nothing.
+/** An edge between emitted blocks (region blocks, then exit stubs), taken when `cond` is non-zero or, without one, by default. */
+interface BlockEdge {
+  from: number;
+  to: number;
+  cond?: I32;
+}
+
+/** The emitted code: one statement per region block, the exit stubs numbered after them, and their edges. */
+interface EmittedBlocks {
+  codes: Stmt[];
+  stubs: Stmt[];
+  edges: BlockEdge[];
+}
+
+/**
+ * Emits every block. What each block's code assumes about the flag producer on entry: known
+ * when every predecessor in the region leaves it the same and the dispatcher cannot enter
+ * there. A loop header is first assumed to get its forward predecessors' producer; when a back
+ * edge brings another, the region is emitted again with that header assuming nothing.
+ */
+function emitBlocks(x: Ctx, region: Region): EmittedBlocks {
   const preds = predecessors(region);
   const order = reversePostorder(region);
   const isEntry = new Set(region.entries);
   const pessimized = new Set<number>();
-  let codes: Stmt[] = [];
-  let stubs: Stmt[] = [];
-  let edges: { from: number; to: number; cond?: I32 }[] = [];
-  let entryProducer: (Producer | null)[] = [];
-  let exitProducer: (Producer | null)[] = [];
   for (;;) {
-    codes = new Array<Stmt>(region.blocks.length);
-    stubs = [];
-    edges = [];
-    entryProducer = new Array<Producer | null>(region.blocks.length).fill(null);
-    exitProducer = new Array<Producer | null>(region.blocks.length).fill(null);
+    const out: EmittedBlocks = { codes: new Array<Stmt>(region.blocks.length), stubs: [], edges: [] };
+    const entryProducer = new Array<Producer | null>(region.blocks.length).fill(null);
+    const exitProducer = new Array<Producer | null>(region.blocks.length).fill(null);
     const emitted = new Set<number>();
     for (const bi of order) {
-      const b = region.blocks[bi];
       if (!isEntry.has(bi) && !pessimized.has(bi)) entryProducer[bi] = meet(preds[bi].filter((p) => emitted.has(p)).map((p) => exitProducer[p]), preds[bi].length > 0);
-      const len = b.insns.length;
-      x.beginBlock(len, entryProducer[bi]);
-      x.emit(
-        m.if(m.gtU(m.add(m.get(x.n), m.c(len)), m.get(x.budget)), x.returnAt(b.eip, 0)),
-        m.set(x.n, m.add(m.get(x.n), m.c(len))),
-      );
-      const live = flagLiveness(b);
-      let cond: Local<"i32"> | undefined;
-      b.insns.forEach((ri, k) => {
-        const next = (ri.eip + ri.insn.len) | 0;
-        x.beginInsn(k, ri.eip, next, live[k]);
-        const i = ri.insn;
-        switch (ri.cls.kind) {
-          case Kind.INLINE: {
-            const e = ri.cls.emitter;
-            if (!e) throw new Error("jit: inline instruction without emitter");
-            if (ri.flow === Flow.COND && e.condition) {
-              cond = x.hold(e.condition(x, i));
-            } else if (ri.flow === Flow.DYNAMIC && e.target) {
-              const t = x.hold(e.target(x, i));
-              x.countClean();
-              x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
-              return;
-            } else {
-              e.emit?.(x, i);
-            }
-            break;
-          }
-          case Kind.HELPER:
-            x.helper(i, ri.row, false);
-            break;
-          case Kind.HELPER_EXIT:
-            x.helper(i, ri.row, true);
-            // The count the handler left (a REP string adds its iterations), plus the instruction itself.
-            x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.icount0))), m.c(1)), RegionStatus.RETURN));
-            return;
-          case Kind.FAULT:
-            x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
-            return;
-        }
-      });
-      x.countClean();
-      x.flushRecord();
-      const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
-      if (b.taken) succs.push({ s: b.taken, cond });
-      if (b.next) succs.push({ s: b.next });
-      if (succs.length === 2 && "block" in succs[0].s && "block" in succs[1].s && succs[0].s.block === succs[1].s.block) {
-        edges.push({ from: bi, to: succs[0].s.block });
-      } else if (succs.some((e) => "block" in e.s)) {
-        // Relooper evaluates edge conditions after the block's code: exits become stub blocks.
-        for (const e of succs) {
-          let to: number;
-          if ("block" in e.s) to = e.s.block;
-          else {
-            to = region.blocks.length + stubs.length;
-            stubs.push(x.exit(m.c(e.s.exit), m.get(x.n), RegionStatus.CHAIN));
-          }
-          edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
-        }
-      } else {
-        for (const e of succs) {
-          const out = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.n), RegionStatus.CHAIN);
-          x.emit(e.cond ? m.if(m.get(e.cond), out) : out);
-        }
-      }
-      codes[bi] = m.block(null, x.code);
-      exitProducer[bi] = x.producer;
+      exitProducer[bi] = emitBlock(x, region, bi, entryProducer[bi], out);
       emitted.add(bi);
     }
     const stale = order.find((bi) => entryProducer[bi] !== null && preds[bi].some((p) => !sameProducer(exitProducer[p], entryProducer[bi])));
-    if (stale === undefined) break;
+    if (stale === undefined) return out;
     pessimized.add(stale);
   }
+}
 
-  const ids = [...codes, ...stubs].map((c) => cfg.block(c));
-  for (const e of edges) cfg.branch(ids[e.from], ids[e.to], e.cond);
+/** Emits block `bi` into `out`, assuming `producer` on entry; returns the producer it leaves. */
+function emitBlock(x: Ctx, region: Region, bi: number, producer: Producer | null, out: EmittedBlocks): Producer | null {
+  const m = x.wasm;
+  const b = region.blocks[bi];
+  const len = b.insns.length;
+  x.beginBlock(len, producer);
+  x.emit(
+    m.if(m.gtU(m.add(m.get(x.retiredAtBlockEnd), m.c(len)), m.get(x.entryBudget)), x.returnAt(b.eip, 0)),
+    m.set(x.retiredAtBlockEnd, m.add(m.get(x.retiredAtBlockEnd), m.c(len))),
+  );
+  const live = flagLiveness(b);
+  let cond: Local<"i32"> | undefined;
+  b.insns.forEach((ri, k) => {
+    cond = emitInsn(x, ri, k, live[k]) ?? cond;
+  });
+  x.countClean();
+  x.flushRecord();
+  emitSuccessors(x, region, bi, cond, out);
+  out.codes[bi] = m.block(null, x.blockCode);
+  return x.flagProducer;
+}
+
+/** Emits the `k`th instruction of the block; returns the local holding its branch condition when it is a conditional branch. */
+function emitInsn(x: Ctx, ri: RegionInsn, k: number, liveAfter: number): Local<"i32"> | undefined {
+  const m = x.wasm;
+  x.beginInsn(k, ri.eip, (ri.eip + ri.insn.len) | 0, liveAfter);
+  const i = ri.insn;
+  switch (ri.cls.kind) {
+    case Kind.INLINE: {
+      const e = ri.cls.emitter;
+      if (!e) throw new Error("jit: inline instruction without emitter");
+      if (ri.flow === Flow.COND && e.condition) return x.hold(e.condition(x, i));
+      if (ri.flow === Flow.DYNAMIC && e.target) {
+        const t = x.hold(e.target(x, i));
+        x.countClean();
+        x.emit(x.exit(m.get(t), x.retiredAfter(), RegionStatus.CHAIN));
+      } else {
+        e.emit?.(x, i);
+      }
+      return undefined;
+    }
+    case Kind.HELPER:
+      x.helper(i, ri.row, false);
+      return undefined;
+    case Kind.HELPER_EXIT:
+      x.helper(i, ri.row, true);
+      // The count the handler left (a REP string adds its iterations), plus the instruction itself.
+      x.emit(x.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(x.entryIcount))), m.c(1)), RegionStatus.RETURN));
+      return undefined;
+    case Kind.FAULT:
+      x.raise(ri.cls.vector ?? 0, ri.cls.code ?? 0);
+      return undefined;
+  }
+}
+
+/**
+ * Block `bi`'s ways out: edges to blocks of the region, or exits to the dispatcher. The
+ * renderer (jit/wasm/cfg.ts) evaluates edge conditions after the block's code, so where a block
+ * has both, its exits become stub blocks of their own; a block with only exits ends in them.
+ */
+function emitSuccessors(x: Ctx, region: Region, bi: number, cond: Local<"i32"> | undefined, out: EmittedBlocks): void {
+  const m = x.wasm;
+  const b = region.blocks[bi];
+  const succs: { s: Successor; cond?: Local<"i32"> }[] = [];
+  if (b.taken) succs.push({ s: b.taken, cond });
+  if (b.next) succs.push({ s: b.next });
+  if (succs.length === 2 && "block" in succs[0].s && "block" in succs[1].s && succs[0].s.block === succs[1].s.block) {
+    out.edges.push({ from: bi, to: succs[0].s.block });
+  } else if (succs.some((e) => "block" in e.s)) {
+    for (const e of succs) {
+      let to: number;
+      if ("block" in e.s) to = e.s.block;
+      else {
+        to = region.blocks.length + out.stubs.length;
+        out.stubs.push(x.exit(m.c(e.s.exit), m.get(x.retiredAtBlockEnd), RegionStatus.CHAIN));
+      }
+      out.edges.push({ from: bi, to, cond: e.cond && m.get(e.cond) });
+    }
+  } else {
+    for (const e of succs) {
+      const exit = x.exit(m.c((e.s as { exit: number }).exit), m.get(x.retiredAtBlockEnd), RegionStatus.CHAIN);
+      x.emit(e.cond ? m.if(m.get(e.cond), exit) : exit);
+    }
+  }
+}
+
+/** The blocks joined by their edges into structured code; with several entries, a br_table on the entry parameter picks one. */
+function joinBlocks(x: Ctx, region: Region, blocks: EmittedBlocks): Stmt {
+  const m = x.wasm;
+  const cfg = new Cfg(m);
+  const ids = [...blocks.codes, ...blocks.stubs].map((c) => cfg.block(c));
+  for (const e of blocks.edges) cfg.branch(ids[e.from], ids[e.to], e.cond);
   let entry = ids[region.entries[0]];
   if (region.entries.length > 1) {
-    entry = cfg.switchBlock(m.nop(), m.get(x.entry));
+    entry = cfg.switchBlock(m.nop(), m.get(x.entryIndex));
     region.entries.forEach((b, k) => {
       if (k > 0) cfg.switchBranch(entry, ids[b], [k]);
     });
     cfg.branch(entry, ids[region.entries[0]]);
   }
-  const body = cfg.render(entry);
+  return cfg.render(entry);
+}
 
+/**
+ * The function body: the entry loads what lives in locals, then `body` runs; every way out
+ * reaches the one exit sequence, which writes back what inline code may have changed, EIP,
+ * the count and the budget left. Exits through RETURN_LABEL first unpack their site.
+ */
+function wrapExits(x: Ctx, region: Region, scan: RegionScan, body: Stmt): Stmt {
+  const m = x.wasm;
   const prologue: Stmt[] = x.reload();
-  prologue.push(m.setF(x.icount0, m.loadF64At(L.ICOUNT)), m.set(x.budget, m.loadAt(JIT_BUDGET)));
+  prologue.push(m.setF(x.entryIcount, m.loadF64At(L.ICOUNT)), m.set(x.entryBudget, m.loadAt(JIT_BUDGET)));
 
-  // Every way out writes back what inline code may have changed.
   const exitCode: Stmt[] = [];
-  for (let r = 0; r < 8; r++) if (writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regs[r])));
-  if (usesFlags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
+  for (let r = 0; r < 8; r++) if (scan.writeBack & (1 << r)) exitCode.push(m.storeAt(L.REG_BASE + 4 * r, m.get(x.regLocals[r])));
+  if (scan.usesFlags) x.flagLocals.forEach((l, k) => exitCode.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
   exitCode.push(
-    m.storeAt(L.EIP, m.get(x.xe)),
-    m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.xn))),
-    m.storeAt(JIT_BUDGET, m.sub(m.get(x.budget), m.get(x.xn))),
-    m.return(m.get(x.xs)),
+    m.storeAt(L.EIP, m.get(x.exitEip)),
+    m.storeF64At(L.ICOUNT, x.icountAt(m.get(x.exitRetired))),
+    m.storeAt(JIT_BUDGET, m.sub(m.get(x.entryBudget), m.get(x.exitRetired))),
+    m.return(m.get(x.exitStatus)),
   );
   // The sites: EIP from the packed offset, the count less the instructions taken back.
   const returns = [
-    m.set(x.xe, m.add(m.c(region.eip - SITE_BIAS), m.shrU(m.get(x.site), m.c(SITE_BACK_BITS)))),
-    m.set(x.xn, m.sub(m.get(x.n), m.and(m.get(x.site), m.c((1 << SITE_BACK_BITS) - 1)))),
-    m.set(x.xs, m.c(RegionStatus.RETURN)),
+    m.set(x.exitEip, m.add(m.c(region.eip - SITE_BIAS), m.shrU(m.get(x.returnSite), m.c(SITE_BACK_BITS)))),
+    m.set(x.exitRetired, m.sub(m.get(x.retiredAtBlockEnd), m.and(m.get(x.returnSite), m.c((1 << SITE_BACK_BITS) - 1)))),
+    m.set(x.exitStatus, m.c(RegionStatus.RETURN)),
   ];
-  const fn = m.block(null, [m.block(EXIT_LABEL, [...prologue, m.block(RETURN_LABEL, [body]), ...returns]), ...exitCode]);
-  m.addFunction(name, ["i32"], "i32", x.localTypes, fn);
-  m.exportFunction(name);
-  return info;
+  return m.block(null, [m.block(EXIT_LABEL, [...prologue, m.block(RETURN_LABEL, [body]), ...returns]), ...exitCode]);
 }

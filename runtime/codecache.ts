@@ -12,7 +12,7 @@
  * write that overlaps translated instruction bytes drops the regions holding
  * them before it lands.
  *
- * The cache is bounded (DESIGN, issue 5 item 9): at most `tableSize` regions
+ * The cache is bounded (ARCHITECTURE.md "The JIT: Bounds"): at most `tableSize` regions
  * and `maxInstructions` translated guest instructions; when a new module does
  * not fit, the oldest modules are evicted whole, FIFO.
  */

@@ -1,5 +1,6 @@
 /**
- * Lockstep comparison of the two engines (issue 5, item 7): two machines boot
+ * Lockstep comparison of the two engines (ARCHITECTURE.md "The JIT: jit386 diff
+ * IMAGE"): two machines boot
  * the same image; the JIT machine runs until compiled code returns to its
  * dispatcher, the interpreter machine runs to the same instruction count, and
  * the whole CPU state is compared: registers, EFLAGS, segment caches, system

@@ -28,7 +28,7 @@ import { deliverException } from "../src/cpu/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
 import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
-import { type BuiltModule, ModuleBuilder } from "../jit/module.js";
+import { type BuiltModule, ModuleBuilder } from "../jit/batch.js";
 import { discoverRegion } from "../jit/region.js";
 import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";

@@ -3,7 +3,7 @@ import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { Loc, locOf, sizeOf } from "../../src/interp/operands.js";
 import type { OpRow } from "../../src/isa/row.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
 import { destReg, modifyE, reader, readE, regBit } from "./operands.js";
@@ -12,7 +12,7 @@ import { destReg, modifyE, reader, readE, regBit } from "./operands.js";
 type Binary = (x: Ctx, a: Local<"i32">, b: Local<"i32">, size: number) => I32;
 
 function logic(x: Ctx, r: I32, size: number): I32 {
-  const m = x.m;
+  const m = x.wasm;
   const t = x.hold(r);
   x.setFlags(LazyOp.LOGIC, m.c(0), m.c(0), m.get(t), size, ARITH, 0);
   return m.get(t);
@@ -20,7 +20,7 @@ function logic(x: Ctx, r: I32, size: number): I32 {
 
 function arith(op: LazyOp, withCarry: boolean): Binary {
   return (x, a, b, size) => {
-    const m = x.m;
+    const m = x.wasm;
     const cin = withCarry ? x.hold(x.flagBit(CF)) : undefined;
     let r = op === LazyOp.ADD ? m.add(m.get(a), m.get(b)) : m.sub(m.get(a), m.get(b));
     if (cin) r = op === LazyOp.ADD ? m.add(r, m.get(cin)) : m.sub(r, m.get(cin));
@@ -36,10 +36,10 @@ const BINARY: Record<string, Binary> = {
   sub: arith(LazyOp.SUB, false),
   sbb: arith(LazyOp.SUB, true),
   cmp: arith(LazyOp.SUB, false),
-  or: (x, a, b, s) => logic(x, x.m.or(x.m.get(a), x.m.get(b)), s),
-  and: (x, a, b, s) => logic(x, x.m.and(x.m.get(a), x.m.get(b)), s),
-  xor: (x, a, b, s) => logic(x, x.m.xor(x.m.get(a), x.m.get(b)), s),
-  test: (x, a, b, s) => logic(x, x.m.and(x.m.get(a), x.m.get(b)), s),
+  or: (x, a, b, s) => logic(x, x.wasm.or(x.wasm.get(a), x.wasm.get(b)), s),
+  and: (x, a, b, s) => logic(x, x.wasm.and(x.wasm.get(a), x.wasm.get(b)), s),
+  xor: (x, a, b, s) => logic(x, x.wasm.xor(x.wasm.get(a), x.wasm.get(b)), s),
+  test: (x, a, b, s) => logic(x, x.wasm.and(x.wasm.get(a), x.wasm.get(b)), s),
 };
 
 function binaryFactory(name: string): EmitterFactory {
@@ -97,9 +97,9 @@ function unary(g: (x: Ctx, a: Local<"i32">, size: number) => I32): EmitterFactor
 function incdec(delta: number): EmitterFactory {
   const op = delta > 0 ? LazyOp.ADD : LazyOp.SUB;
   return unary((x, a, size) => {
-    const m = x.m;
+    const m = x.wasm;
     const t = x.hold(m.add(m.get(a), m.c(delta)));
-    x.setFlags(op, m.get(a), m.c(1), m.get(t), size, ARITH & ~CF, x.liveAfter);
+    x.setFlags(op, m.get(a), m.c(1), m.get(t), size, ARITH & ~CF, x.flagsLiveAfter);
     return m.get(t);
   });
 }
@@ -117,10 +117,10 @@ export const emitters: Record<string, EmitterFactory> = {
   inc: incdec(1),
   dec: incdec(-1),
   neg: unary((x, a, size) => {
-    const m = x.m;
+    const m = x.wasm;
     const t = x.hold(m.sub(m.c(0), m.get(a)));
     x.setFlags(LazyOp.SUB, m.c(0), m.get(a), m.get(t), size, ARITH, 0);
     return m.get(t);
   }),
-  not: unary((x, a) => x.m.xor(x.m.get(a), x.m.c(-1))),
+  not: unary((x, a) => x.wasm.xor(x.wasm.get(a), x.wasm.c(-1))),
 };

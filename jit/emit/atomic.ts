@@ -8,7 +8,7 @@
 import { ARITH, LazyOp } from "../../src/cpu/flags.js";
 import { Reg } from "../../src/cpu/layout.js";
 import { sizeOf } from "../../src/interp/operands.js";
-import type { Local } from "../wasm/module.js";
+import type { Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { rmwMem } from "./memory.js";
@@ -16,7 +16,7 @@ import { ea, regBit } from "./operands.js";
 
 /** The flags of CMP accumulator, destination. */
 function compare(x: Ctx, acc: Local<"i32">, dest: Local<"i32">, size: number): void {
-  const m = x.m;
+  const m = x.wasm;
   x.setFlags(LazyOp.SUB, m.get(acc), m.get(dest), m.sub(m.get(acc), m.get(dest)), size, ARITH, 0);
 }
 
@@ -25,7 +25,7 @@ const cmpxchg: EmitterFactory = (row) => {
   return {
     writes: (i) => regBit(Reg.EAX, size(i)) | (i.mod === 3 ? regBit(i.rm, size(i)) : 0),
     emit(x, i) {
-      const m = x.m;
+      const m = x.wasm;
       const sz = size(i);
       const acc = x.hold(x.reg(Reg.EAX, sz));
       const src = x.hold(x.reg(i.reg, sz));
@@ -56,7 +56,7 @@ const xadd: EmitterFactory = (row) => {
   return {
     writes: (i) => regBit(i.reg, size(i)) | (i.mod === 3 ? regBit(i.rm, size(i)) : 0),
     emit(x, i) {
-      const m = x.m;
+      const m = x.wasm;
       const sz = size(i);
       const src = x.hold(x.reg(i.reg, sz));
       const sum = (dest: Local<"i32">) => {

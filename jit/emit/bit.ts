@@ -7,7 +7,7 @@
  * operand size.
  */
 import { ARITH, CF, LazyOp } from "../../src/cpu/flags.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import { type Ctx, sx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { storeFlags } from "./flags.js";
@@ -24,7 +24,7 @@ function bitTest(update: Update | undefined): EmitterFactory {
     return {
       writes: (i) => (update && i.mod === 3 ? 1 << i.rm : 0),
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = i.o32 ? 32 : 16;
         const offset = immediate ? undefined : x.hold(x.reg(i.reg, sz));
         const n = offset ? x.hold(m.and(m.get(offset), m.c(sz - 1))) : undefined;
@@ -64,7 +64,7 @@ function bitScan(index: (x: Ctx, v: Local<"i32">) => I32): EmitterFactory {
   return () => ({
     writes: (i) => 1 << i.reg,
     emit(x, i) {
-      const m = x.m;
+      const m = x.wasm;
       const sz = i.o32 ? 32 : 16;
       const v = x.hold(readE(x, i, sz));
       const n = x.hold(index(x, v));
@@ -76,9 +76,9 @@ function bitScan(index: (x: Ctx, v: Local<"i32">) => I32): EmitterFactory {
 
 export const emitters: Record<string, EmitterFactory> = {
   bt: bitTest(undefined),
-  bts: bitTest((x, v, b) => x.m.or(x.m.get(v), b)),
-  btr: bitTest((x, v, b) => x.m.and(x.m.get(v), x.m.xor(b, x.m.c(-1)))),
-  btc: bitTest((x, v, b) => x.m.xor(x.m.get(v), b)),
-  bsf: bitScan((x, v) => x.m.ctz(x.m.get(v))),
-  bsr: bitScan((x, v) => x.m.sub(x.m.c(31), x.m.clz(x.m.get(v)))),
+  bts: bitTest((x, v, b) => x.wasm.or(x.wasm.get(v), b)),
+  btr: bitTest((x, v, b) => x.wasm.and(x.wasm.get(v), x.wasm.xor(b, x.wasm.c(-1)))),
+  btc: bitTest((x, v, b) => x.wasm.xor(x.wasm.get(v), b)),
+  bsf: bitScan((x, v) => x.wasm.ctz(x.wasm.get(v))),
+  bsr: bitScan((x, v) => x.wasm.sub(x.wasm.c(31), x.wasm.clz(x.wasm.get(v)))),
 };

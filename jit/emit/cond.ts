@@ -25,7 +25,7 @@ const cmovcc: EmitterFactory = (row) => {
   return {
     writes: (i) => 1 << i.reg,
     emit(x, i) {
-      const m = x.m;
+      const m = x.wasm;
       const sz = i.o32 ? 32 : 16;
       const v = x.hold(readE(x, i, sz));
       const c = x.hold(x.cond(cc));

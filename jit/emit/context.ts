@@ -2,7 +2,7 @@
  * The emission context of one region function: guest registers and the lazy-flag
  * record live in Wasm locals; this class hands emitters register access, flag
  * records, condition evaluation, the generic helper, exits, and what makes
- * faults exact (DESIGN principle 8). Before the generic helper or a raise, the
+ * faults exact (ARCHITECTURE.md "The JIT: Emission"). Before the generic helper or a raise, the
  * dirty registers, the flag record, EIP of the instruction and the
  * retired-instruction count are stored where the interpreter keeps them, since
  * the handler reads them and a fault unwinds through Wasm. A memory access off
@@ -16,7 +16,7 @@ import * as L from "../../src/cpu/layout.js";
 import type { OpRow } from "../../src/isa/row.js";
 import { JIT_CLEAN, RegionStatus } from "../layout.js";
 import type { Mode } from "../modekey.js";
-import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm/module.js";
+import type { F64, I32, Local, Stmt, ValType, WasmModule } from "../wasm/encoder.js";
 import { Import, Lib } from "./names.js";
 
 /** What the translator knows statically about the last flag-producing instruction of the block. */
@@ -69,34 +69,46 @@ export const FLAG_FIELDS = [L.LAZY_MASK, L.LAZY_OP, L.LAZY_A, L.LAZY_B, L.LAZY_R
 
 export class Ctx {
   private readonly locals = new Locals(1);
-  readonly entry: Local<"i32"> = { index: 0, type: "i32" };
-  readonly regs: Local<"i32">[] = [];
+  /** The function's parameter: which of the region's entry blocks the dispatcher enters (0: the primary entry). */
+  readonly entryIndex: Local<"i32"> = { index: 0, type: "i32" };
+  /** EAX..EDI, in ModRM order. */
+  readonly regLocals: Local<"i32">[] = [];
   /** The lazy-flag record in LAZY_MASK..LAZY_SIZE order, then the stored EFLAGS word. */
   readonly flagLocals: Local<"i32">[] = [];
-  readonly n: Local<"i32">;
-  readonly budget: Local<"i32">;
-  readonly pending: Local<"i32">;
-  readonly xe: Local<"i32">;
-  readonly xn: Local<"i32">;
-  /** The RegionStatus the exit sequence returns. */
-  readonly xs: Local<"i32">;
+  /**
+   * Instructions the region has retired once the current block completes: each block adds its
+   * length at its start (a REP string adds its iterations as it runs them), so an exit inside it
+   * takes back the instructions not run (retiredBefore).
+   */
+  readonly retiredAtBlockEnd: Local<"i32">;
+  /** JIT_BUDGET as it was at the region's entry; the exit sequence stores what is left of it. */
+  readonly entryBudget: Local<"i32">;
+  /** What the last generic helper returned: non-zero when it touched a device or wrote translated code. */
+  readonly helperStatus: Local<"i32">;
+  /** The exit sequence's arguments: EIP to leave at, instructions retired in the region, the RegionStatus to return. */
+  readonly exitEip: Local<"i32">;
+  readonly exitRetired: Local<"i32">;
+  readonly exitStatus: Local<"i32">;
   /** The site of an exit through RETURN_LABEL. */
-  readonly site: Local<"i32">;
-  readonly icount0: Local<"f64">;
+  readonly returnSite: Local<"i32">;
+  /** The retired-instruction counter (ICOUNT) as it was at the region's entry. */
+  readonly entryIcount: Local<"f64">;
   private readonly temps: Local<"i32">[] = [];
   private tempNext = 0;
 
   /** Statements of the block being emitted. */
-  code: Stmt[] = [];
+  blockCode: Stmt[] = [];
   /** Instructions in the current block, index of the current one, its EIP and the next. */
   blockLen = 0;
-  index = 0;
-  eip = 0;
+  insnIndex = 0;
+  insnEip = 0;
   nextEip = 0;
   /** Registers whose locals may differ from memory (bit n = register n). */
-  dirty = 0;
+  dirtyRegs = 0;
+  /** The flag locals may differ from memory. */
   flagsDirty = false;
-  producer: Producer | null = null;
+  /** What the flag record holds at this point of the block, when the translator knows it. */
+  flagProducer: Producer | null = null;
   /**
    * The mask, op and size locals do not yet hold the producer's constants: they
    * are set only where something reads the locals (an exit, a helper, the end
@@ -104,16 +116,15 @@ export class Ctx {
    */
   private recordPending = false;
   /** Arithmetic flags some later reader may need after the current instruction (block-local liveness). */
-  liveAfter = ARITH;
-  /** Some memory access in the region may leave before its instruction. */
-  slowExits = false;
+  flagsLiveAfter = ARITH;
   /** The current block has a translation-time check: a helper, a raise or a run-time privilege or limit test. */
-  checked = false;
+  blockChecked = false;
   /** Set by withSlowPath: what an access off the fast path does. */
   private slowPath: (() => Stmt) | null = null;
 
   constructor(
-    readonly m: WasmModule,
+    /** The module the region's function is built in (every emitter builds its expressions through it). */
+    readonly wasm: WasmModule,
     readonly mode: Mode,
     readonly services: ModuleServices,
     /** Registers inline code writes anywhere in the region: written back at exits. */
@@ -131,16 +142,16 @@ export class Ctx {
     /** EIP of the region's primary entry: return sites are relative to it. */
     readonly regionEip: number,
   ) {
-    for (let r = 0; r < 8; r++) this.regs.push(this.locals.i32());
+    for (let r = 0; r < 8; r++) this.regLocals.push(this.locals.i32());
     for (let k = 0; k < FLAG_FIELDS.length; k++) this.flagLocals.push(this.locals.i32());
-    this.n = this.locals.i32();
-    this.budget = this.locals.i32();
-    this.pending = this.locals.i32();
-    this.xe = this.locals.i32();
-    this.xn = this.locals.i32();
-    this.xs = this.locals.i32();
-    this.site = this.locals.i32();
-    this.icount0 = this.locals.f64();
+    this.retiredAtBlockEnd = this.locals.i32();
+    this.entryBudget = this.locals.i32();
+    this.helperStatus = this.locals.i32();
+    this.exitEip = this.locals.i32();
+    this.exitRetired = this.locals.i32();
+    this.exitStatus = this.locals.i32();
+    this.returnSite = this.locals.i32();
+    this.entryIcount = this.locals.f64();
   }
 
   get localTypes(): readonly ValType[] {
@@ -151,25 +162,25 @@ export class Ctx {
 
   /** Start a block whose predecessors all leave the flag record as `producer` describes (null: unknown). */
   beginBlock(len: number, producer: Producer | null): void {
-    this.code = [];
+    this.blockCode = [];
     this.blockLen = len;
-    this.dirty = this.writeBack;
+    this.dirtyRegs = this.writeBack;
     this.flagsDirty = this.usesFlags;
-    this.producer = producer;
+    this.flagProducer = producer;
     this.recordPending = false;
-    this.checked = false;
+    this.blockChecked = false;
   }
 
   beginInsn(index: number, eip: number, nextEip: number, liveAfter: number): void {
-    this.liveAfter = liveAfter;
-    this.index = index;
-    this.eip = eip;
+    this.flagsLiveAfter = liveAfter;
+    this.insnIndex = index;
+    this.insnEip = eip;
     this.nextEip = nextEip;
     this.tempNext = 0;
   }
 
   emit(...s: Stmt[]): void {
-    for (const x of s) this.code.push(x);
+    for (const x of s) this.blockCode.push(x);
   }
 
   /** An i32 local for the current instruction only. */
@@ -181,82 +192,82 @@ export class Ctx {
   /** Store an f64 in a fresh local and return the local. */
   holdF(v: F64): Local<"f64"> {
     const l = this.locals.f64();
-    this.emit(this.m.setF(l, v));
+    this.emit(this.wasm.setF(l, v));
     return l;
   }
 
   /** Store `v` in a fresh temp and return the temp. */
   hold(v: I32): Local<"i32"> {
     const t = this.temp();
-    this.emit(this.m.set(t, v));
+    this.emit(this.wasm.set(t, v));
     return t;
   }
 
   /** Instructions retired before the current one. */
   retiredBefore(): I32 {
-    const back = this.blockLen - this.index;
-    return back === 0 ? this.m.get(this.n) : this.m.sub(this.m.get(this.n), this.m.c(back));
+    const back = this.blockLen - this.insnIndex;
+    return back === 0 ? this.wasm.get(this.retiredAtBlockEnd) : this.wasm.sub(this.wasm.get(this.retiredAtBlockEnd), this.wasm.c(back));
   }
   retiredAfter(): I32 {
-    const back = this.blockLen - this.index - 1;
-    return back === 0 ? this.m.get(this.n) : this.m.sub(this.m.get(this.n), this.m.c(back));
+    const back = this.blockLen - this.insnIndex - 1;
+    return back === 0 ? this.wasm.get(this.retiredAtBlockEnd) : this.wasm.sub(this.wasm.get(this.retiredAtBlockEnd), this.wasm.c(back));
   }
 
   // ---- registers ---------------------------------------------------------
 
   /** Register `n` of `size` bits (8: AL..BH encoding), zero-extended. */
   reg(n: number, size: number): I32 {
-    const m = this.m;
-    if (size === 32) return m.get(this.regs[n]);
-    if (size === 16) return m.and(m.get(this.regs[n]), m.c(0xffff));
-    if (n < 4) return m.and(m.get(this.regs[n]), m.c(0xff));
-    return m.and(m.shrU(m.get(this.regs[n - 4]), m.c(8)), m.c(0xff));
+    const m = this.wasm;
+    if (size === 32) return m.get(this.regLocals[n]);
+    if (size === 16) return m.and(m.get(this.regLocals[n]), m.c(0xffff));
+    if (n < 4) return m.and(m.get(this.regLocals[n]), m.c(0xff));
+    return m.and(m.shrU(m.get(this.regLocals[n - 4]), m.c(8)), m.c(0xff));
   }
 
   setReg(n: number, size: number, v: I32): void {
-    const m = this.m;
+    const m = this.wasm;
     if (size === 32) {
-      this.emit(m.set(this.regs[n], v));
-      this.dirty |= 1 << n;
+      this.emit(m.set(this.regLocals[n], v));
+      this.dirtyRegs |= 1 << n;
       return;
     }
     if (size === 16) {
-      this.emit(m.set(this.regs[n], m.or(m.and(m.get(this.regs[n]), m.c(0xffff0000)), m.and(v, m.c(0xffff)))));
-      this.dirty |= 1 << n;
+      this.emit(m.set(this.regLocals[n], m.or(m.and(m.get(this.regLocals[n]), m.c(0xffff0000)), m.and(v, m.c(0xffff)))));
+      this.dirtyRegs |= 1 << n;
       return;
     }
     const r = n & 3;
     const merged =
       n < 4
-        ? m.or(m.and(m.get(this.regs[r]), m.c(~0xff)), m.and(v, m.c(0xff)))
-        : m.or(m.and(m.get(this.regs[r]), m.c(~0xff00)), m.shl(m.and(v, m.c(0xff)), m.c(8)));
-    this.emit(m.set(this.regs[r], merged));
-    this.dirty |= 1 << r;
+        ? m.or(m.and(m.get(this.regLocals[r]), m.c(~0xff)), m.and(v, m.c(0xff)))
+        : m.or(m.and(m.get(this.regLocals[r]), m.c(~0xff00)), m.shl(m.and(v, m.c(0xff)), m.c(8)));
+    this.emit(m.set(this.regLocals[r], merged));
+    this.dirtyRegs |= 1 << r;
   }
 
   // ---- state synchronisation --------------------------------------------
 
   /** Stores that make memory hold the state as the interpreter would have it before this instruction. */
   sync(): Stmt[] {
-    const m = this.m;
+    const m = this.wasm;
     const out: Stmt[] = this.recordConstants();
     this.recordPending = false;
-    for (let r = 0; r < 8; r++) if (this.dirty & (1 << r)) out.push(m.storeAt(REG(r), m.get(this.regs[r])));
+    for (let r = 0; r < 8; r++) if (this.dirtyRegs & (1 << r)) out.push(m.storeAt(REG(r), m.get(this.regLocals[r])));
     if (this.flagsDirty) this.flagLocals.forEach((l, k) => out.push(m.storeAt(FLAG_FIELDS[k], m.get(l))));
-    out.push(m.storeAt(L.EIP, m.c(this.eip)));
+    out.push(m.storeAt(L.EIP, m.c(this.insnEip)));
     out.push(m.storeF64At(L.ICOUNT, this.icountAt(this.retiredBefore())));
     return out;
   }
 
   icountAt(retired: I32): F64 {
-    return this.m.addF(this.m.getF(this.icount0), this.m.fromU32(retired));
+    return this.wasm.addF(this.wasm.getF(this.entryIcount), this.wasm.fromU32(retired));
   }
 
   /** Loads that refresh the registers and the flag record inline code uses from memory (region entry, after a helper). */
   reload(): Stmt[] {
-    const m = this.m;
+    const m = this.wasm;
     const out: Stmt[] = [];
-    for (let r = 0; r < 8; r++) if (this.usedRegs & (1 << r)) out.push(m.set(this.regs[r], m.loadAt(REG(r))));
+    for (let r = 0; r < 8; r++) if (this.usedRegs & (1 << r)) out.push(m.set(this.regLocals[r], m.loadAt(REG(r))));
     if (this.usesFlags) this.flagLocals.forEach((l, k) => out.push(m.set(l, m.loadAt(FLAG_FIELDS[k]))));
     return out;
   }
@@ -267,8 +278,7 @@ export class Ctx {
    */
   exitBefore(): Stmt {
     if (this.slowPath) return this.slowPath();
-    this.slowExits = true;
-    return this.returnAt(this.eip, this.blockLen - this.index);
+    return this.returnAt(this.insnEip, this.blockLen - this.insnIndex);
   }
 
   /**
@@ -288,24 +298,24 @@ export class Ctx {
 
   /** The statements `f` emits, as one statement, instead of emitting them. */
   capture(f: () => void): Stmt {
-    const outer = this.code;
-    this.code = [];
+    const outer = this.blockCode;
+    this.blockCode = [];
     f();
-    const inner = this.code;
-    this.code = outer;
-    return this.m.block(null, inner);
+    const inner = this.blockCode;
+    this.blockCode = outer;
+    return this.wasm.block(null, inner);
   }
 
   /**
    * The interpreter's handler runs the rest of the current (REP) instruction
    * from the registers as they are, with the iterations done so far counted in
-   * n, and the region returns after it with the count the handler left. The
+   * retiredAtBlockEnd, and the region returns after it with the count the handler left. The
    * statement may sit on a conditional path: nothing of the context changes.
    */
   repeatRest(i: Insn): Stmt {
-    const m = this.m;
+    const m = this.wasm;
     const id = this.services.helperId(i);
-    this.checked = true;
+    this.blockChecked = true;
     const pending = this.recordPending;
     const sync = this.sync();
     this.recordPending = pending;
@@ -314,7 +324,7 @@ export class Ctx {
       m.drop(m.callI32(Import.EXEC, [m.c(id)])),
       // The exit writes the locals back: they take what the handler left.
       ...this.reload(),
-      this.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(this.icount0))), m.c(1)), RegionStatus.RETURN),
+      this.exit(m.loadAt(L.EIP), m.add(m.truncU(m.subF(m.loadF64At(L.ICOUNT), m.getF(this.entryIcount))), m.c(1)), RegionStatus.RETURN),
     ]);
   }
 
@@ -323,27 +333,27 @@ export class Ctx {
    * the block from `back` before its end not retired (RegionStatus.RETURN).
    */
   returnAt(eip: number, back: number): Stmt {
-    const m = this.m;
+    const m = this.wasm;
     const site = ((eip - this.regionEip + SITE_BIAS) << SITE_BACK_BITS) | back;
-    return m.block(null, [...this.recordConstants(), m.set(this.site, m.c(site)), m.br(RETURN_LABEL)]);
+    return m.block(null, [...this.recordConstants(), m.set(this.returnSite, m.c(site)), m.br(RETURN_LABEL)]);
   }
 
   // ---- helpers -----------------------------------------------------------
 
   /** Run the instruction through the interpreter's handler (the generic helper). */
   helper(i: Insn, row: OpRow, exits: boolean): void {
-    const m = this.m;
+    const m = this.wasm;
     const id = this.services.helperId(i);
-    this.checked = true;
+    this.blockChecked = true;
     this.emit(...this.sync());
     const call = m.callI32(Import.EXEC, [m.c(id)]);
-    this.emit(exits ? m.drop(call) : m.set(this.pending, call));
+    this.emit(exits ? m.drop(call) : m.set(this.helperStatus, call));
     this.emit(...this.reload());
     // The handler touched a device or wrote translated code: back to the dispatcher after it.
-    if (!exits) this.emit(m.if(m.get(this.pending), this.exit(m.c(this.nextEip), this.retiredAfter(), RegionStatus.RETURN)));
-    this.dirty = 0;
+    if (!exits) this.emit(m.if(m.get(this.helperStatus), this.exit(m.c(this.nextEip), this.retiredAfter(), RegionStatus.RETURN)));
+    this.dirtyRegs = 0;
     this.flagsDirty = false;
-    if (row.flagsWritten & ARITH) this.producer = null;
+    if (row.flagsWritten & ARITH) this.flagProducer = null;
   }
 
   /** Raise an exception decided at translation time. */
@@ -353,12 +363,12 @@ export class Ctx {
 
   /** Raise an exception when `cond` holds at run time. */
   raiseIf(cond: I32, vector: number, code: number): void {
-    this.emit(this.m.if(cond, this.raiseCode(vector, code)));
+    this.emit(this.wasm.if(cond, this.raiseCode(vector, code)));
   }
 
   private raiseCode(vector: number, code: number): Stmt {
-    const m = this.m;
-    this.checked = true;
+    const m = this.wasm;
+    this.blockChecked = true;
     // A raise may be conditional: past it the record's constants are still pending.
     const pending = this.recordPending;
     const sync = this.sync();
@@ -370,23 +380,23 @@ export class Ctx {
 
   /** Leave the region with EIP `eip` and `retired` instructions retired in it, returning `status` to the dispatcher. */
   exit(eip: I32, retired: I32, status: RegionStatus): Stmt {
-    const m = this.m;
-    return m.block(null, [...this.recordConstants(), m.set(this.xe, eip), m.set(this.xn, retired), m.set(this.xs, m.c(status)), m.br(EXIT_LABEL)]);
+    const m = this.wasm;
+    return m.block(null, [...this.recordConstants(), m.set(this.exitEip, eip), m.set(this.exitRetired, retired), m.set(this.exitStatus, m.c(status)), m.br(EXIT_LABEL)]);
   }
 
   /** The sets that bring the mask, op and size locals up to date with the producer. */
   private recordConstants(): Stmt[] {
-    const p = this.producer;
+    const p = this.flagProducer;
     if (!this.recordPending || !p) return [];
-    const m = this.m;
+    const m = this.wasm;
     const [fMask, fOp, , , , fSize] = this.flagLocals;
     return [m.set(fMask, m.c(p.mask)), m.set(fOp, m.c(p.op)), m.set(fSize, m.c(p.size))];
   }
 
   /** When profiling, a block that completes without checks adds its length to JIT_CLEAN. */
   countClean(): void {
-    if (!this.services.profile || this.checked) return;
-    const m = this.m;
+    if (!this.services.profile || this.blockChecked) return;
+    const m = this.wasm;
     this.emit(m.storeAt(JIT_CLEAN, m.add(m.loadAt(JIT_CLEAN), m.c(this.blockLen))));
   }
 
@@ -405,29 +415,29 @@ export class Ctx {
    * The operands are evaluated after the record's locals change: they must not read them.
    */
   setFlags(op: LazyOp, a: I32, b: I32, res: I32, size: number, mask: number, keepLive: number, carryIn = false): void {
-    const m = this.m;
+    const m = this.wasm;
     const stale = ARITH & ~mask & keepLive;
     if (stale) {
       for (let bit = 1; bit <= 0x800; bit <<= 1) {
         if (!(stale & bit)) continue;
-        if (this.producer && !(this.producer.mask & bit)) continue; // already in EFLAGS
+        if (this.flagProducer && !(this.flagProducer.mask & bit)) continue; // already in EFLAGS
         this.setEflags(m.or(m.and(this.eflags(), m.c(~bit)), m.shl(this.flagBit(bit), m.c(ctz(bit)))));
       }
     }
     const [, , fA, fB, fR] = this.flagLocals;
     this.emit(m.set(fA, a), m.set(fB, b), m.set(fR, res));
     this.flagsDirty = true;
-    this.producer = { op, size, mask, carryIn };
+    this.flagProducer = { op, size, mask, carryIn };
     this.recordPending = true;
   }
 
   /** The stored EFLAGS word (its lazy bits are stale), held in a local. */
   eflags(): I32 {
-    return this.m.get(this.flagLocals[6]);
+    return this.wasm.get(this.flagLocals[6]);
   }
 
   setEflags(v: I32): void {
-    this.emit(this.m.set(this.flagLocals[6], v));
+    this.emit(this.wasm.set(this.flagLocals[6], v));
     this.flagsDirty = true;
   }
 
@@ -436,9 +446,9 @@ export class Ctx {
    * stores their new values in EFLAGS (the rotates).
    */
   dropFlags(bits: number): void {
-    const m = this.m;
+    const m = this.wasm;
     this.flagsDirty = true;
-    if (this.producer) this.producer = { ...this.producer, mask: this.producer.mask & ~bits };
+    if (this.flagProducer) this.flagProducer = { ...this.flagProducer, mask: this.flagProducer.mask & ~bits };
     if (this.recordPending) return;
     const fMask = this.flagLocals[0];
     this.emit(m.set(fMask, m.and(m.get(fMask), m.c(~bits))));
@@ -450,8 +460,8 @@ export class Ctx {
    * evaluates the record in the flag locals (or EFLAGS for flags outside its mask).
    */
   flagBit(bit: number): I32 {
-    const m = this.m;
-    const p = this.producer;
+    const m = this.wasm;
+    const p = this.flagProducer;
     if (!p) return m.callI32(Lib.FLAG, [m.c(bit), ...this.flagLocals.map((l) => m.get(l))]);
     if (!(p.mask & bit)) return m.and(m.shrU(this.eflags(), m.c(ctz(bit))), m.c(1));
     return flagFormula(m, bit, p.op, p.size, this.flagLocals);
@@ -459,8 +469,8 @@ export class Ctx {
 
   /** Condition `cc` (Jcc encoding) as 0/1, fused into a direct comparison when the producer allows. */
   cond(cc: number): I32 {
-    const m = this.m;
-    const p = this.producer;
+    const m = this.wasm;
+    const p = this.flagProducer;
     const base = cc & ~1;
     let r: I32 | undefined;
     // The shortcuts hold only when the producer's record defines every flag the condition reads.
@@ -497,7 +507,7 @@ export function sx(m: WasmModule, v: I32, size: number): I32 {
 
 /** CMP/SUB/DEC/NEG without carry-in: conditions as direct comparisons of the operands. */
 function subCompare(x: Ctx, base: number, p: Producer): I32 | undefined {
-  const m = x.m;
+  const m = x.wasm;
   const [, , fA, fB] = x.flagLocals;
   const a = () => m.get(fA);
   const b = () => m.get(fB);
@@ -514,7 +524,7 @@ function subCompare(x: Ctx, base: number, p: Producer): I32 | undefined {
 
 /** AND/OR/XOR/TEST: CF = OF = 0. */
 function logicCondition(x: Ctx, base: number, p: Producer): I32 | undefined {
-  const m = x.m;
+  const m = x.wasm;
   const res = () => m.get(x.flagLocals[4]);
   const zf = () => (p.size === 32 ? m.eqz(res()) : m.eqz(m.shl(res(), m.c(32 - p.size))));
   const neg = () => (p.size === 32 ? m.ltS(res(), m.c(0)) : m.and(m.shrU(res(), m.c(p.size - 1)), m.c(1)));

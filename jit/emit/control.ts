@@ -7,7 +7,7 @@
 import { Vector } from "../../src/cpu/exceptions.js";
 import { Reg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
-import type { I32 } from "../wasm/module.js";
+import type { I32 } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
 import { readMem } from "./memory.js";
@@ -18,7 +18,7 @@ const ESP_BIT = 1 << Reg.ESP;
 
 /** A computed branch target: masked to the operand size, #GP(0) beyond the CS limit (branchTo). */
 function checkedTarget(x: Ctx, target: I32, o32: boolean): I32 {
-  const m = x.m;
+  const m = x.wasm;
   const t = x.hold(o32 ? target : m.and(target, m.c(0xffff)));
   if (x.csLimit !== -1) x.raiseIf(m.gtU(m.get(t), m.c(x.csLimit)), Vector.GP, 0);
   return m.get(t);
@@ -33,15 +33,15 @@ const jmp: EmitterFactory = (row) =>
 
 const call: EmitterFactory = (row): Emitter => {
   if (isRelative(row.operands)) {
-    return { mayFault: true, writes: () => ESP_BIT, emit: (x, i) => push(x, x.m.c(x.nextEip), i.o32 ? 32 : 16) };
+    return { mayFault: true, writes: () => ESP_BIT, emit: (x, i) => push(x, x.wasm.c(x.nextEip), i.o32 ? 32 : 16) };
   }
   return {
     mayFault: true,
     writes: () => ESP_BIT,
     target(x, i) {
       const t = x.hold(checkedTarget(x, readE(x, i, i.o32 ? 32 : 16), i.o32));
-      push(x, x.m.c(x.nextEip), i.o32 ? 32 : 16);
-      return x.m.get(t);
+      push(x, x.wasm.c(x.nextEip), i.o32 ? 32 : 16);
+      return x.wasm.get(t);
     },
   };
 };
@@ -52,9 +52,9 @@ const ret: EmitterFactory = () => ({
   target(x, i) {
     const size = i.o32 ? 32 : 16;
     const v = readMem(x, Sreg.SS, spOffset(x, 0), size);
-    const t = x.hold(checkedTarget(x, x.m.get(v), i.o32));
+    const t = x.hold(checkedTarget(x, x.wasm.get(v), i.o32));
     setSp(x, spOffset(x, (size >> 3) + i.imm));
-    return x.m.get(t);
+    return x.wasm.get(t);
   },
 });
 
@@ -63,7 +63,7 @@ function loop(kind: number): EmitterFactory {
   return () => ({
     writes: () => 1 << Reg.ECX,
     condition(x, i: Insn) {
-      const m = x.m;
+      const m = x.wasm;
       const size = i.a32 ? 32 : 16;
       const count = x.hold(m.sub(x.reg(Reg.ECX, size), m.c(1)));
       const zf = kind === 0 ? undefined : x.hold(x.cond(kind === 1 ? 4 : 5));
@@ -76,7 +76,7 @@ function loop(kind: number): EmitterFactory {
 
 const jcxz: EmitterFactory = () => ({
   writes: () => 0,
-  condition: (x, i) => x.m.eqz(x.reg(Reg.ECX, i.a32 ? 32 : 16)),
+  condition: (x, i) => x.wasm.eqz(x.reg(Reg.ECX, i.a32 ? 32 : 16)),
 });
 
 export const emitters: Record<string, EmitterFactory> = {

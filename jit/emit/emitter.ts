@@ -7,7 +7,7 @@
 import type { Insn } from "../../src/decode/insn.js";
 import type { OpRow } from "../../src/isa/row.js";
 import type { Mode } from "../modekey.js";
-import type { I32 } from "../wasm/module.js";
+import type { I32 } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 
 export interface Emitter {

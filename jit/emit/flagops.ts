@@ -4,7 +4,7 @@
  */
 import { AF, ARITH, CF, DF, FIXED_ONE, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
 import { Reg } from "../../src/cpu/layout.js";
-import type { I32 } from "../wasm/module.js";
+import type { I32 } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { materialize, storeFlags } from "./flags.js";
@@ -21,23 +21,23 @@ function direction(on: boolean): EmitterFactory {
   return () => ({
     writes: () => 0,
     emit(x) {
-      const m = x.m;
+      const m = x.wasm;
       x.setEflags(on ? m.or(x.eflags(), m.c(DF)) : m.and(x.eflags(), m.c(~DF)));
     },
   });
 }
 
 export const emitters: Record<string, EmitterFactory> = {
-  clc: carry((x) => x.m.c(0)),
-  stc: carry((x) => x.m.c(CF)),
-  cmc: carry((x) => x.m.xor(x.flagBit(CF), x.m.c(1))),
+  clc: carry((x) => x.wasm.c(0)),
+  stc: carry((x) => x.wasm.c(CF)),
+  cmc: carry((x) => x.wasm.xor(x.flagBit(CF), x.wasm.c(1))),
   cld: direction(false),
   std: direction(true),
   /** Cpu.setEflagsMasked: every arithmetic flag leaves the record; OF is the one AH does not replace. */
   sahf: () => ({
     writes: () => 0,
     emit(x) {
-      const m = x.m;
+      const m = x.wasm;
       materialize(x, OF);
       x.dropFlags(ARITH & ~OF);
       const ah = x.hold(x.reg(AH, 8));
@@ -48,13 +48,13 @@ export const emitters: Record<string, EmitterFactory> = {
   lahf: () => ({
     writes: () => EAX_BIT,
     emit(x) {
-      const m = x.m;
+      const m = x.wasm;
       materialize(x, ARITH);
       x.setReg(AH, 8, m.or(m.and(x.eflags(), m.c(AH_FLAGS)), m.c(FIXED_ONE)));
     },
   }),
   salc: () => ({
     writes: () => EAX_BIT,
-    emit: (x) => x.setReg(Reg.EAX, 8, x.m.sub(x.m.c(0), x.flagBit(CF))),
+    emit: (x) => x.setReg(Reg.EAX, 8, x.wasm.sub(x.wasm.c(0), x.flagBit(CF))),
   }),
 };

@@ -7,14 +7,14 @@
  * (a shift by CL changes nothing for a masked count of 0).
  */
 import { OF } from "../../src/cpu/flags.js";
-import type { I32 } from "../wasm/module.js";
+import type { I32 } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 
 /** Move the flags of `bits` that may be lazy into EFLAGS and out of the mask. */
 export function materialize(x: Ctx, bits: number): void {
-  const m = x.m;
+  const m = x.wasm;
   // With the producer unknown the library reads a flag outside the mask from EFLAGS, which keeps it.
-  const lazy = x.producer ? bits & x.producer.mask : bits;
+  const lazy = x.flagProducer ? bits & x.flagProducer.mask : bits;
   if (!lazy) return;
   let v = m.and(x.eflags(), m.c(~lazy));
   for (let bit = 1; bit <= OF; bit <<= 1) if (lazy & bit) v = m.or(v, m.shl(x.flagBit(bit), m.c(31 - Math.clz32(bit))));
@@ -30,7 +30,7 @@ export function materialize(x: Ctx, bits: number): void {
  * nothing needs materialising first.
  */
 export function storeFlags(x: Ctx, bits: number, v: I32): void {
-  const m = x.m;
+  const m = x.wasm;
   const t = x.hold(v);
   x.dropFlags(bits);
   x.setEflags(m.or(m.and(x.eflags(), m.c(~bits)), m.get(t)));
@@ -42,15 +42,15 @@ export function storeFlags(x: Ctx, bits: number, v: I32): void {
  * unknown afterwards (later flag reads go through the library).
  */
 export function onlyIf(x: Ctx, cond: I32, f: () => void): void {
-  const m = x.m;
+  const m = x.wasm;
   // The two paths must agree on the record's mask, op and size locals.
   x.flushRecord();
-  const outer = x.code;
-  x.code = [];
+  const outer = x.blockCode;
+  x.blockCode = [];
   f();
   x.flushRecord();
-  const inner = x.code;
-  x.code = outer;
+  const inner = x.blockCode;
+  x.blockCode = outer;
   x.emit(m.if(cond, m.block(null, inner)));
-  x.producer = null;
+  x.flagProducer = null;
 }

@@ -1,5 +1,5 @@
 /**
- * Guest memory access from compiled code (DESIGN principle 7). The fast path is
+ * Guest memory access from compiled code (ARCHITECTURE.md "The JIT: Emission"). The fast path is
  * inline: segment base and limit by the segment's kind in the mode key, then the
  * software TLB entry (layout.ts) or, without paging, the A20 mask, and the RAM
  * load or store. Stores also look at the frame's page flags: a frame holding
@@ -24,7 +24,7 @@ import {
   NEED_USER_WRITE,
 } from "../../src/cpu/paging.js";
 import { SegKind } from "../modekey.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import { Lib } from "./names.js";
 
@@ -40,7 +40,7 @@ function need(x: Ctx, write: boolean): number {
  * Emits the statements that compute the linear address (and TLB entry).
  */
 function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: boolean): { ok: I32; ptr: () => I32 } | undefined {
-  const m = x.m;
+  const m = x.wasm;
   const kind = x.mode.segKind(seg);
   if (kind === SegKind.OTHER) return undefined;
   const la = kind === SegKind.FLAT ? off : x.hold(m.add(m.get(off), m.loadAt(SEG_BASE + 4 * seg)));
@@ -64,7 +64,7 @@ function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: 
 
 /** Read `bits` at `seg:off`; returns the local holding the (zero-extended) value. */
 export function readMem(x: Ctx, seg: number, offset: I32, bits: number): Local<"i32"> {
-  const m = x.m;
+  const m = x.wasm;
   const off = x.hold(offset);
   const fast = fastPath(x, seg, off, bits >> 3, false);
   if (!fast) {
@@ -82,7 +82,7 @@ export function readMem(x: Ctx, seg: number, offset: I32, bits: number): Local<"
  * any store), leaving the RAM offset in the returned local.
  */
 function checkStore(x: Ctx, fast: { ok: I32; ptr: () => I32 }, bytes: number): Local<"i32"> {
-  const m = x.m;
+  const m = x.wasm;
   const p = x.temp();
   const flags = m.load8(m.shrU(m.tee(p, fast.ptr()), m.c(12)), PAGE_FLAGS_BASE);
   const clear = m.ifI32(fast.ok, m.ifI32(flags, m.callI32(Lib.CODE_OK, [m.get(p), m.c(bytes)]), m.c(1)), m.c(0));
@@ -92,7 +92,7 @@ function checkStore(x: Ctx, fast: { ok: I32; ptr: () => I32 }, bytes: number): L
 
 /** Write `bits` of `value` at `seg:off`. */
 export function writeMem(x: Ctx, seg: number, offset: I32, bits: number, value: I32): void {
-  const m = x.m;
+  const m = x.wasm;
   const off = x.hold(offset);
   const val = x.hold(value);
   const fast = fastPath(x, seg, off, bits >> 3, true);
@@ -110,7 +110,7 @@ export function writeMem(x: Ctx, seg: number, offset: I32, bits: number, value: 
  * the value to store (it may emit statements and set flags).
  */
 export function rmwMem(x: Ctx, seg: number, offset: I32, bits: number, f: (old: Local<"i32">) => I32): void {
-  const m = x.m;
+  const m = x.wasm;
   const bytes = bits >> 3;
   const off = x.hold(offset);
   const fast = fastPath(x, seg, off, bytes, true);

@@ -14,7 +14,7 @@ const rdtsc: EmitterFactory = () => ({
   mayFault: true,
   writes: () => (1 << Reg.EAX) | (1 << Reg.EDX),
   emit(x) {
-    const m = x.m;
+    const m = x.wasm;
     if (x.mode.cpl > 0) x.emit(m.if(m.and(m.loadAt(CR_BASE + 16), m.c(CR4_TSD)), x.exitBefore()));
     const t = x.holdF(m.addF(m.addF(x.icountAt(x.retiredBefore()), m.loadF64At(IDLE_SLOTS)), m.loadF64At(TSC_OFFSET)));
     x.emit(m.if(m.eqz(m.and(m.geF(m.getF(t), m.cF(0)), m.ltF(m.getF(t), m.cF(2 ** 53)))), x.exitBefore()));

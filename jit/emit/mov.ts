@@ -32,16 +32,16 @@ const xchg: EmitterFactory = (row) => {
       if (!opcodeReg && i.mod !== 3) {
         rmwMem(x, i.seg, ea(x, i), sz, (old) => {
           const g = x.hold(x.reg(i.reg, sz));
-          x.setReg(i.reg, sz, x.m.get(old));
-          return x.m.get(g);
+          x.setReg(i.reg, sz, x.wasm.get(old));
+          return x.wasm.get(g);
         });
         return;
       }
       const q = opcodeReg ? Reg.EAX : i.rm;
       const a = x.hold(x.reg(i.reg, sz));
       const b = x.hold(x.reg(q, sz));
-      x.setReg(i.reg, sz, x.m.get(b));
-      x.setReg(q, sz, x.m.get(a));
+      x.setReg(i.reg, sz, x.wasm.get(b));
+      x.setReg(q, sz, x.wasm.get(a));
     },
   };
 };
@@ -54,7 +54,7 @@ const lea: EmitterFactory = () => ({
 const cbw: EmitterFactory = () => ({
   writes: () => 1 << Reg.EAX,
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     if (i.o32) x.setReg(Reg.EAX, 32, m.ext16s(x.reg(Reg.EAX, 16)));
     else x.setReg(Reg.EAX, 16, m.ext8s(x.reg(Reg.EAX, 8)));
   },
@@ -63,7 +63,7 @@ const cbw: EmitterFactory = () => ({
 const cwd: EmitterFactory = () => ({
   writes: () => 1 << Reg.EDX,
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     if (i.o32) x.setReg(Reg.EDX, 32, m.shrS(x.reg(Reg.EAX, 32), m.c(31)));
     else x.setReg(Reg.EDX, 16, m.shrS(m.shl(x.reg(Reg.EAX, 16), m.c(16)), m.c(31)));
   },
@@ -75,7 +75,7 @@ const xlat: EmitterFactory = () => ({
   reads: () => (1 << Reg.EAX) | (1 << Reg.EBX),
   writes: () => 1 << Reg.EAX,
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     const sum = m.add(x.reg(Reg.EBX, i.a32 ? 32 : 16), x.reg(Reg.EAX, 8));
     const v = readMem(x, i.seg, i.a32 ? sum : m.and(sum, m.c(0xffff)), 8);
     x.setReg(Reg.EAX, 8, m.get(v));
@@ -90,7 +90,7 @@ function extend(signed: boolean): EmitterFactory {
       emit(x, i) {
         const ss = srcSize(i);
         const v = readE(x, i, ss);
-        x.setReg(i.reg, i.o32 ? 32 : 16, signed ? sx(x.m, v, ss) : v);
+        x.setReg(i.reg, i.o32 ? 32 : 16, signed ? sx(x.wasm, v, ss) : v);
       },
     };
   };
@@ -100,7 +100,7 @@ function extend(signed: boolean): EmitterFactory {
 const bswap: EmitterFactory = () => ({
   writes: (i) => 1 << i.reg,
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     if (!i.o32) {
       x.setReg(i.reg, 16, m.c(0));
       return;

@@ -15,7 +15,7 @@ import { AF, CF, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
 import { Reg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { sizeOf } from "../../src/interp/operands.js";
-import type { I32, I64, Local } from "../wasm/module.js";
+import type { I32, I64, Local } from "../wasm/encoder.js";
 import { type Ctx, sx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { storeFlags } from "./flags.js";
@@ -25,16 +25,16 @@ const EAX_BIT = 1 << Reg.EAX;
 const EAX_EDX = EAX_BIT | (1 << Reg.EDX);
 
 function mulFlags(x: Ctx, overflow: I32): void {
-  storeFlags(x, CF | OF, x.m.mul(overflow, x.m.c(CF | OF)));
+  storeFlags(x, CF | OF, x.wasm.mul(overflow, x.wasm.c(CF | OF)));
 }
 
 function divFlags(x: Ctx): void {
-  storeFlags(x, SF | ZF | AF | PF, x.m.c(AF));
+  storeFlags(x, SF | ZF | AF | PF, x.wasm.c(AF));
 }
 
 /** The high half of the 64-bit product of two i32 values. */
 function productHigh(x: Ctx, a: Local<"i32">, b: Local<"i32">, signed: boolean): I32 {
-  const m = x.m;
+  const m = x.wasm;
   const ext = (v: Local<"i32">) => (signed ? m.extendS(m.get(v)) : m.extendU(m.get(v)));
   return m.wrap(m.shrU64(m.mul64(ext(a), ext(b)), m.c64(32n)));
 }
@@ -46,7 +46,7 @@ function widening(signed: boolean): EmitterFactory {
     return {
       writes: (i) => (size(i) === 8 ? EAX_BIT : EAX_EDX),
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = size(i);
         const b = x.hold(readE(x, i, sz));
         if (sz === 32) {
@@ -70,7 +70,7 @@ function widening(signed: boolean): EmitterFactory {
 
 /** The truncating signed product of IMUL r, r/m (, imm): sets the flags, returns the result. */
 function truncating(x: Ctx, a: Local<"i32">, b: Local<"i32">, size: number): I32 {
-  const m = x.m;
+  const m = x.wasm;
   if (size === 16) {
     const p = x.hold(m.mul(m.ext16s(m.get(a)), m.ext16s(m.get(b))));
     mulFlags(x, m.ne(m.get(p), m.ext16s(m.get(p))));
@@ -99,7 +99,7 @@ function imulTo(factor: (x: Ctx, i: Insn, size: number) => [I32, I32]): EmitterF
 
 /** A dividend wider than 32 bits: EDX:EAX. */
 function edxEax(x: Ctx): I64 {
-  const m = x.m;
+  const m = x.wasm;
   return m.or64(m.shl64(m.extendU(x.reg(Reg.EDX, 32)), m.c64(32n)), m.extendU(x.reg(Reg.EAX, 32)));
 }
 
@@ -116,7 +116,7 @@ function divide(signed: boolean): EmitterFactory {
       mayFault: true,
       writes: (i) => (size(i) === 8 ? EAX_BIT : EAX_EDX),
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = size(i);
         const e = readE(x, i, sz);
         const d = x.hold(signed ? sx(m, e, sz) : e);
@@ -160,7 +160,7 @@ export const emitters: Record<string, EmitterFactory> = {
   mul: widening(false),
   imul: widening(true),
   imul2: imulTo((x, i, sz) => [x.reg(i.reg, sz), readE(x, i, sz)]),
-  imul3: imulTo((x, i, sz) => [readE(x, i, sz), x.m.c(i.imm & (sz === 32 ? -1 : 0xffff))]),
+  imul3: imulTo((x, i, sz) => [readE(x, i, sz), x.wasm.c(i.imm & (sz === 32 ? -1 : 0xffff))]),
   div: divide(false),
   idiv: divide(true),
 };

@@ -1,6 +1,6 @@
 /**
  * Names of the functions compiled code calls: imports (JavaScript helpers in
- * runtime/jithelpers.ts, signatures in jit/module.ts) and library functions
+ * runtime/jithelpers.ts, signatures in jit/batch.ts) and library functions
  * defined in every module (jit/library.ts).
  */
 export const enum Import {

@@ -6,17 +6,17 @@
 import type { Insn } from "../../src/decode/insn.js";
 import { Loc, locOf, mask } from "../../src/interp/operands.js";
 import { Sreg } from "../../src/cpu/layout.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import { readMem, rmwMem, writeMem } from "./memory.js";
 
 /** Offset of the memory operand, wrapped to the address size (eaOffset). */
 export function ea(x: Ctx, i: Insn): I32 {
-  const m = x.m;
+  const m = x.wasm;
   let off: I32 | undefined;
-  if (i.base >= 0) off = m.get(x.regs[i.base]);
+  if (i.base >= 0) off = m.get(x.regLocals[i.base]);
   if (i.index >= 0) {
-    const idx = i.scale ? m.shl(m.get(x.regs[i.index]), m.c(i.scale)) : m.get(x.regs[i.index]);
+    const idx = i.scale ? m.shl(m.get(x.regLocals[i.index]), m.c(i.scale)) : m.get(x.regLocals[i.index]);
     off = off === undefined ? idx : m.add(off, idx);
   }
   if (off === undefined) return m.c(i.a32 ? i.disp : i.disp & 0xffff);
@@ -27,7 +27,7 @@ export function ea(x: Ctx, i: Insn): I32 {
 /** Value of the ModRM r/m operand. */
 export function readE(x: Ctx, i: Insn, size: number): I32 {
   if (i.mod === 3) return x.reg(i.rm, size);
-  return x.m.get(readMem(x, i.seg, ea(x, i), size));
+  return x.wasm.get(readMem(x, i.seg, ea(x, i), size));
 }
 
 export function writeE(x: Ctx, i: Insn, size: number, v: I32): void {
@@ -46,7 +46,7 @@ export function modifyE(x: Ctx, i: Insn, size: number, f: (old: Local<"i32">) =>
     if (r !== null) x.setReg(i.rm, size, r);
     return;
   }
-  rmwMem(x, i.seg, ea(x, i), size, (old) => f(old) ?? x.m.get(old));
+  rmwMem(x, i.seg, ea(x, i), size, (old) => f(old) ?? x.wasm.get(old));
 }
 
 /** A reader for a source operand code, as interp's `reader`. */
@@ -60,13 +60,13 @@ export function reader(code: string): (x: Ctx, i: Insn, size: number) => I32 {
     case Loc.A:
       return (x, _i, size) => x.reg(0, size);
     case Loc.I:
-      return (x, i, size) => x.m.c(i.imm & mask(size));
+      return (x, i, size) => x.wasm.c(i.imm & mask(size));
     case Loc.I2:
-      return (x, i, size) => x.m.c(i.imm2 & mask(size));
+      return (x, i, size) => x.wasm.c(i.imm2 & mask(size));
     case Loc.CL:
       return (x) => x.reg(1, 8);
     case Loc.ONE:
-      return (x) => x.m.c(1);
+      return (x) => x.wasm.c(1);
   }
 }
 
@@ -82,8 +82,8 @@ export function regBit(n: number, size: number): number {
 
 /** Stack offset `delta` bytes from the top, wrapped to the stack size (Cpu.spOffset). */
 export function spOffset(x: Ctx, delta: number): I32 {
-  const m = x.m;
-  const esp = m.get(x.regs[4]);
+  const m = x.wasm;
+  const esp = m.get(x.regLocals[4]);
   if (x.mode.ss32) return delta === 0 ? esp : m.add(esp, m.c(delta));
   return m.and(delta === 0 ? esp : m.add(esp, m.c(delta)), m.c(0xffff));
 }
@@ -95,8 +95,8 @@ export function setSp(x: Ctx, v: I32): void {
 /** PUSH: the store first, then the stack pointer (Cpu.push). */
 export function push(x: Ctx, v: I32, size: number): void {
   const off = x.hold(spOffset(x, -(size >> 3)));
-  writeMem(x, Sreg.SS, x.m.get(off), size, v);
-  setSp(x, x.m.get(off));
+  writeMem(x, Sreg.SS, x.wasm.get(off), size, v);
+  setSp(x, x.wasm.get(off));
 }
 
 /** POP: the read first, then the stack pointer (Cpu.pop). Returns the local holding the value. */

@@ -17,7 +17,7 @@ import { AF, CF, LazyOp, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
 import { Reg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { sizeOf } from "../../src/interp/operands.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import { type Ctx, sx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { onlyIf, storeFlags } from "./flags.js";
@@ -41,35 +41,35 @@ const maskOf = (size: number) => (size === 32 ? -1 : (1 << size) - 1);
 
 /** n + k. */
 function num(x: Ctx, n: Count, k = 0): I32 {
-  const m = x.m;
+  const m = x.wasm;
   if (typeof n === "number") return m.c(n + k);
   return k === 0 ? m.get(n) : m.add(m.get(n), m.c(k));
 }
 
 /** k - n. */
 function from(x: Ctx, k: number, n: Count): I32 {
-  return typeof n === "number" ? x.m.c(k - n) : x.m.sub(x.m.c(k), x.m.get(n));
+  return typeof n === "number" ? x.wasm.c(k - n) : x.wasm.sub(x.wasm.c(k), x.wasm.get(n));
 }
 
 /** A test on the count, decided at translation when the count is known. */
 function decide(x: Ctx, n: Count, known: (n: number) => boolean, run: (n: I32) => I32): boolean | I32 {
-  return typeof n === "number" ? known(n) : run(x.m.get(n));
+  return typeof n === "number" ? known(n) : run(x.wasm.get(n));
 }
 
 function pick(x: Ctx, c: boolean | I32, a: () => I32, b: () => I32): I32 {
-  return c === true ? a() : c === false ? b() : x.m.select(c, a(), b());
+  return c === true ? a() : c === false ? b() : x.wasm.select(c, a(), b());
 }
 
 function bit(x: Ctx, v: I32, k: number): I32 {
-  return x.m.and(x.m.shrU(v, x.m.c(k)), x.m.c(1));
+  return x.wasm.and(x.wasm.shrU(v, x.wasm.c(k)), x.wasm.c(1));
 }
 
 function cfOf(x: Ctx, cf: I32, of: I32): I32 {
-  return x.m.or(cf, x.m.shl(of, x.m.c(11)));
+  return x.wasm.or(cf, x.wasm.shl(of, x.wasm.c(11)));
 }
 
 const shl: Op = (x, _i, a, n, size) => {
-  const m = x.m;
+  const m = x.wasm;
   const r = x.hold(m.and(m.shl(m.get(a), num(x, n)), m.c(maskOf(size))));
   const inRange = size === 32 || decide(x, n, (k) => k <= size, (v) => m.leU(v, m.c(size)));
   const cf = x.hold(pick(x, inRange, () => m.and(m.shrU(m.get(a), from(x, size, n)), m.c(1)), () => m.c(0)));
@@ -77,21 +77,21 @@ const shl: Op = (x, _i, a, n, size) => {
 };
 
 const shr: Op = (x, _i, a, n, size) => {
-  const m = x.m;
+  const m = x.wasm;
   const one = decide(x, n, (k) => k === 1, (v) => m.eq(v, m.c(1)));
   const of = pick(x, one, () => bit(x, m.get(a), size - 1), () => m.c(0));
   return { r: m.shrU(m.get(a), num(x, n)), cfOf: cfOf(x, m.and(m.shrU(m.get(a), num(x, n, -1)), m.c(1)), of) };
 };
 
 const sar: Op = (x, _i, a, n, size) => {
-  const m = x.m;
+  const m = x.wasm;
   const s = x.hold(sx(m, m.get(a), size));
   return { r: m.and(m.shrS(m.get(s), num(x, n)), m.c(maskOf(size))), cfOf: m.and(m.shrS(m.get(s), num(x, n, -1)), m.c(1)) };
 };
 
 function rotate(left: boolean): Op {
   return (x, _i, a, n, size) => {
-    const m = x.m;
+    const m = x.wasm;
     let r: Local<"i32">;
     if (size === 32) {
       r = x.hold(left ? m.rotl(m.get(a), num(x, n)) : m.rotr(m.get(a), num(x, n)));
@@ -113,7 +113,7 @@ function rotate(left: boolean): Op {
 
 /** n mod (size + 1) for 8- and 16-bit rotates through CF, n in 1..31. */
 function modulo(x: Ctx, n: Count, size: number): Count {
-  const m = x.m;
+  const m = x.wasm;
   if (typeof n === "number") return n % (size + 1);
   const v = () => m.get(n);
   const wraps = size === 8 ? m.add(m.add(m.geU(v(), m.c(9)), m.geU(v(), m.c(18))), m.geU(v(), m.c(27))) : m.geU(v(), m.c(17));
@@ -127,7 +127,7 @@ function modulo(x: Ctx, n: Count, size: number): Count {
  */
 function rotateCarry(left: boolean): Op {
   return (x, _i, a, n, size) => {
-    const m = x.m;
+    const m = x.wasm;
     const cin = x.hold(x.flagBit(CF));
     let r: Local<"i32">;
     let cf: I32;
@@ -161,7 +161,7 @@ function rotateCarry(left: boolean): Op {
  * is the source rotated by count - 16 with CF = OF = 0 (the reference CPU).
  */
 const shld: Op = (x, i, a, n, size) => {
-  const m = x.m;
+  const m = x.wasm;
   const b = x.hold(x.reg(i.reg, size));
   if (size === 32) {
     const r = x.hold(m.or(m.shl(m.get(a), num(x, n)), m.shrU(m.get(b), from(x, 32, n))));
@@ -192,7 +192,7 @@ const shld: Op = (x, i, a, n, size) => {
 
 /** SHRD: OF from the two top bits of the result; a 16-bit count above 16 rotates the source, CF = 0. */
 const shrd: Op = (x, i, a, n, size) => {
-  const m = x.m;
+  const m = x.wasm;
   const b = x.hold(x.reg(i.reg, size));
   let r: Local<"i32">;
   let cf: I32;
@@ -217,7 +217,7 @@ const shrd: Op = (x, i, a, n, size) => {
 
 /** Store the flags of a shifted result; returns the result. */
 function finish(x: Ctx, s: Shifted, size: number, isRotate: boolean): I32 {
-  const m = x.m;
+  const m = x.wasm;
   const res = x.hold(s.r);
   const flags = x.hold(s.cfOf);
   if (isRotate) {
@@ -238,7 +238,7 @@ function factory(op: Op, isRotate: boolean): EmitterFactory {
     return {
       writes: (i) => (i.mod === 3 && (countCode === "CL" || known(i) !== 0) ? regBit(i.rm, size(i)) : 0),
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = size(i);
         if (countCode === "CL") {
           modifyE(x, i, sz, (a) => {

@@ -5,7 +5,7 @@
  * them again, with the same values, since none depends on memory.
  */
 import { Reg, Sreg } from "../../src/cpu/layout.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { EmitterFactory } from "./emitter.js";
 import { readMem, rmwMem, writeMem } from "./memory.js";
@@ -17,7 +17,7 @@ const ALL = 0xff;
 
 /** A stack offset wrapped to the stack-pointer size. */
 function wrapSp(x: Ctx, off: I32): I32 {
-  return x.mode.ss32 ? off : x.m.and(off, x.m.c(0xffff));
+  return x.mode.ss32 ? off : x.wasm.and(off, x.wasm.c(0xffff));
 }
 
 const push: EmitterFactory = (row) => {
@@ -28,8 +28,8 @@ const push: EmitterFactory = (row) => {
     emit(x, i) {
       const sz = i.o32 ? 32 : 16;
       // PUSH ESP pushes the value before the push; immediates are sign-extended already.
-      const v = code === "Zv" ? x.reg(i.reg, sz) : code === "Ev" ? readE(x, i, sz) : x.m.c(i.imm);
-      pushValue(x, x.m.get(x.hold(v)), sz);
+      const v = code === "Zv" ? x.reg(i.reg, sz) : code === "Ev" ? readE(x, i, sz) : x.wasm.c(i.imm);
+      pushValue(x, x.wasm.get(x.hold(v)), sz);
     },
   };
 };
@@ -45,7 +45,7 @@ const pop: EmitterFactory = (row) => {
     emit(x, i) {
       const sz = i.o32 ? 32 : 16;
       const v = popValue(x, sz);
-      x.setReg(dst(i), sz, x.m.get(v));
+      x.setReg(dst(i), sz, x.wasm.get(v));
     },
   };
 };
@@ -54,7 +54,7 @@ const leave: EmitterFactory = () => ({
   mayFault: true,
   writes: () => ESP_BIT | (1 << Reg.EBP),
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     const sz = i.o32 ? 32 : 16;
     const top = x.hold(x.mode.ss32 ? x.reg(Reg.EBP, 32) : x.reg(Reg.EBP, 16));
     const v = readMem(x, Sreg.SS, m.get(top), sz);
@@ -85,7 +85,7 @@ const popa: EmitterFactory = () => ({
     const n = sz >> 3;
     const slots: Local<"i32">[] = [];
     for (let k = 0; k < 8; k++) slots.push(readMem(x, Sreg.SS, spOffset(x, k * n), sz));
-    for (let k = 0; k < 8; k++) if (k !== 7 - Reg.ESP) x.setReg(7 - k, sz, x.m.get(slots[k]));
+    for (let k = 0; k < 8; k++) if (k !== 7 - Reg.ESP) x.setReg(7 - k, sz, x.wasm.get(slots[k]));
     setSp(x, spOffset(x, 8 * n));
   },
 });
@@ -103,7 +103,7 @@ const enter: EmitterFactory = () => ({
   mayFault: true,
   writes: () => ESP_BIT | EBP_BIT,
   emit(x, i) {
-    const m = x.m;
+    const m = x.wasm;
     const sz = i.o32 ? 32 : 16;
     const n = sz >> 3;
     const off = x.hold(spOffset(x, -n));

@@ -13,7 +13,7 @@ import { Reg, Sreg } from "../../src/cpu/layout.js";
 import type { Insn } from "../../src/decode/insn.js";
 import { sizeOf } from "../../src/interp/operands.js";
 import type { OpRow } from "../../src/isa/row.js";
-import type { I32, Local } from "../wasm/module.js";
+import type { I32, Local } from "../wasm/encoder.js";
 import type { Ctx } from "./context.js";
 import type { Emitter, EmitterFactory } from "./emitter.js";
 import { readMem, writeMem } from "./memory.js";
@@ -30,11 +30,11 @@ function index(x: Ctx, r: number, i: Insn): I32 {
 }
 
 function advance(x: Ctx, r: number, i: Insn, delta: () => I32): void {
-  x.setReg(r, i.a32 ? 32 : 16, x.m.add(index(x, r, i), delta()));
+  x.setReg(r, i.a32 ? 32 : 16, x.wasm.add(index(x, r, i), delta()));
 }
 
 function compare(x: Ctx, a: Local<"i32">, b: Local<"i32">, size: number): void {
-  const m = x.m;
+  const m = x.wasm;
   x.setFlags(LazyOp.SUB, m.get(a), m.get(b), m.sub(m.get(a), m.get(b)), size, ARITH, 0);
 }
 
@@ -42,7 +42,7 @@ const ELEMENTS: Record<string, [Element, number, number]> = {
   movs: [
     (x, i, sz, delta) => {
       const v = readMem(x, i.seg, index(x, Reg.ESI, i), sz);
-      writeMem(x, Sreg.ES, index(x, Reg.EDI, i), sz, x.m.get(v));
+      writeMem(x, Sreg.ES, index(x, Reg.EDI, i), sz, x.wasm.get(v));
       advance(x, Reg.ESI, i, delta);
       advance(x, Reg.EDI, i, delta);
     },
@@ -60,7 +60,7 @@ const ELEMENTS: Record<string, [Element, number, number]> = {
   lods: [
     (x, i, sz, delta) => {
       const v = readMem(x, i.seg, index(x, Reg.ESI, i), sz);
-      x.setReg(Reg.EAX, sz, x.m.get(v));
+      x.setReg(Reg.EAX, sz, x.wasm.get(v));
       advance(x, Reg.ESI, i, delta);
     },
     0,
@@ -116,7 +116,7 @@ function single(name: string): EmitterFactory {
       reads: () => reads,
       writes: () => writes,
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = size(i);
         const n = sz >> 3;
         let d: Local<"i32"> | undefined;
@@ -149,14 +149,14 @@ function repeated(name: string): EmitterFactory {
       reads: () => reads | ECX,
       writes: () => writes | ECX,
       emit(x, i) {
-        const m = x.m;
+        const m = x.wasm;
         const sz = size(i);
         const n = sz >> 3;
         const csize = i.a32 ? 32 : 16;
         // Every sync on the way (the handler's entries) must store what the loop changes.
-        x.dirty |= writes | ECX;
+        x.dirtyRegs |= writes | ECX;
         const k = x.hold(m.c(0));
-        const rest = () => m.block(null, [m.set(x.n, m.add(m.get(x.n), m.get(k))), x.repeatRest(i)]);
+        const rest = () => m.block(null, [m.set(x.retiredAtBlockEnd, m.add(m.get(x.retiredAtBlockEnd), m.get(k))), x.repeatRest(i)]);
         const d = x.hold(m.select(m.and(x.eflags(), m.c(DF)), m.c(-n), m.c(n)));
         const loop = x.capture(() => {
           x.emit(m.br("rep.done", m.eqz(x.reg(Reg.ECX, csize))));
@@ -167,8 +167,8 @@ function repeated(name: string): EmitterFactory {
         x.emit(
           m.if(m.gtU(x.reg(Reg.ECX, csize), m.c(INLINE_COUNT)), rest()),
           m.block("rep.done", [m.loop("rep.next", loop)]),
-          m.if(m.get(k), m.set(x.n, m.add(m.get(x.n), m.sub(m.get(k), m.c(1))))),
-          m.if(m.gtU(m.get(x.n), m.get(x.budget)), x.exit(m.c(x.nextEip), x.retiredAfter(), RegionStatus.RETURN)),
+          m.if(m.get(k), m.set(x.retiredAtBlockEnd, m.add(m.get(x.retiredAtBlockEnd), m.sub(m.get(k), m.c(1))))),
+          m.if(m.gtU(m.get(x.retiredAtBlockEnd), m.get(x.entryBudget)), x.exit(m.c(x.nextEip), x.retiredAfter(), RegionStatus.RETURN)),
         );
       },
     };

@@ -8,7 +8,7 @@
  * to it are `br`s out of that block; every other block has exactly one
  * predecessor and its code is written where that predecessor branches to it.
  */
-import type { I32, Stmt, WasmModule } from "./module.js";
+import type { I32, Stmt, WasmModule } from "./encoder.js";
 
 interface Edge {
   to: number;

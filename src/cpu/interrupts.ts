@@ -64,6 +64,10 @@ export function deliverReal(c: Cpu, vector: number): void {
   c.eip = ip;
 }
 
+/**
+ * Scratch for one delivery (ARCHITECTURE.md "Module-level scratch"): a fault during delivery is
+ * thrown out of it before deliverException delivers the double fault, which fills them afresh.
+ */
 const gate = new Descriptor();
 const codeSeg = new Descriptor();
 const stackSeg = new Descriptor();

@@ -267,6 +267,7 @@ export function setNullSegment(c: Cpu, s: number, sel: number): void {
   c.setSegmentCache(s, sel, 0, 0, 0);
 }
 
+/** The descriptor one segment load checks and commits (ARCHITECTURE.md "Module-level scratch"). */
 const scratch = new Descriptor();
 
 /**

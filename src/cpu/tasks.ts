@@ -69,6 +69,10 @@ export function setLdtr(c: Cpu, sel: number, d: Descriptor | null): void {
   c.descriptorShadow.resetLdt();
 }
 
+/**
+ * Scratch for one task switch (ARCHITECTURE.md "Module-level scratch"): a fault in the new task's
+ * segments is thrown after the last read, so the double fault it may become finds them free.
+ */
 const newTss = new Descriptor();
 const oldTss = new Descriptor();
 const seg = new Descriptor();

@@ -106,6 +106,7 @@ class Cursor {
   }
 }
 
+/** The bytes being decoded: reset by every decode, read only inside it (ARCHITECTURE.md "Module-level scratch"). */
 const cur = new Cursor();
 
 const BX = 3;

@@ -1,5 +1,5 @@
 /**
- * Virtual time (DESIGN principle 4). Devices see time as a count of instruction
+ * Virtual time (ARCHITECTURE.md "The machine and virtual time"). Devices see time as a count of instruction
  * slots: retired instructions plus the slots skipped while the CPU was halted.
  * Nothing reads the wall clock unless the user asked for real-time mode, so a
  * guest's run is the same, instruction for instruction, every time and in both

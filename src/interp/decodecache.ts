@@ -1,6 +1,6 @@
 /**
- * Decoded instructions cached per physical page (DESIGN principle 10): the
- * interpreter decodes an instruction once and dispatches the cached Insn after.
+ * Decoded instructions cached per physical page (ARCHITECTURE.md "The life of
+ * one instruction in the interpreter", step 1): the interpreter decodes an instruction once and dispatches the cached Insn after.
  * A write that touches a byte of a decoded instruction drops that instruction
  * alone: code patching its own immediates or generating stubs next to running
  * code would otherwise pay for decoding the whole page again after every store.

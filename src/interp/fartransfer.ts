@@ -36,6 +36,10 @@ import { eaOffset } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
 const NMI_BLOCKED_I = NMI_BLOCKED >> 2;
+/**
+ * Scratch for one far transfer at a time (ARCHITECTURE.md "Module-level scratch"): filled and read inside one
+ * handler call; a task gate's switch uses src/cpu/tasks.ts's own.
+ */
 const farDesc = new Descriptor();
 const codeSeg = new Descriptor();
 const stackSeg = new Descriptor();

@@ -32,7 +32,7 @@ const B = F.f80();
 /** The default NaN, as a register image. */
 const INDEF = F.f80(F.INDEF_SE, F.INDEF_HI, 0);
 const ONE = F.f80(0x3fff, 0x80000000, 0);
-/** FNSAVE/FRSTOR image scratch (108 bytes at most). */
+/** FNSAVE/FRSTOR image and packed-BCD scratch, used within one instruction (ARCHITECTURE.md "Module-level scratch"). */
 const image = new DataView(new ArrayBuffer(E.ENV_SIZE_32 + E.REGS_SIZE));
 const bcdIn = new Uint8Array(10);
 

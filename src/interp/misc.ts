@@ -33,6 +33,7 @@ function rdtsc(c: Cpu): void {
   c.setReg32(Reg.EDX, Math.floor(t / TWO_32) | 0);
 }
 
+/** A 64-bit counter's halves, read and returned within one instruction (ARCHITECTURE.md "Module-level scratch"). */
 const counter = new Int32Array(2);
 
 /**

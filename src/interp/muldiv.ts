@@ -17,7 +17,7 @@ import type { HandlerFactory } from "./registry.js";
 const EFLAGS_I = EFLAGS >> 2;
 const SZAP = SF | ZF | AF | PF;
 
-/** High half of the last 32x32 product (module state: no allocation per instruction). */
+/** High half of the last 32x32 product, read by the caller at once (ARCHITECTURE.md "Module-level scratch"). */
 let productHigh = 0;
 
 /** Unsigned 32x32 → 64 product; returns the low half, the high half goes to productHigh. */
@@ -141,7 +141,7 @@ function imul3(row: OpRow): Handler {
   };
 }
 
-/** Quotient and remainder of the last 64/32 division (module state, as productHigh). */
+/** Quotient and remainder of the last 64/32 division, read by the caller at once (as productHigh). */
 let quotient = 0;
 let remainder = 0;
 

@@ -65,7 +65,7 @@ const pusha: HandlerFactory = () => (c, i) => {
   c.sp = c.spOffset(-8 * n);
 };
 
-/** Slots read by POPA before any register is written. */
+/** Slots read by POPA before any register is written (ARCHITECTURE.md "Module-level scratch"). */
 const popped = new Int32Array(8);
 
 const popa: HandlerFactory = () => (c, i) => {

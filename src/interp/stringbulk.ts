@@ -27,7 +27,7 @@ export type Bulk = (c: Cpu, i: Insn, sz: number, delta: number, max: number) => 
 
 const TLB_I = TLB_ENTRIES >> 2;
 
-/** Physical address of the next element, set by `span`. */
+/** Physical address of the next element, set by `span` and read by its caller at once (ARCHITECTURE.md "Module-level scratch"). */
 let spanPa = 0;
 
 /**

@@ -51,6 +51,7 @@ const CR0_VALID = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP |
 const DR7_GD = 0x2000;
 const DR_I = DR_BASE >> 2;
 
+/** The descriptor one LLDT, LTR, LAR, LSL, VERR or VERW examines (ARCHITECTURE.md "Module-level scratch"). */
 const desc = new Descriptor();
 
 /** SLDT STR LLDT LTR LAR LSL VERR VERW ARPL are not recognised in real-address and V86 mode. */
@@ -269,6 +270,7 @@ const movtodr: Handler = (c, i) => {
 
 // ---- MSRs -------------------------------------------------------------------
 
+/** RDMSR/WRMSR's value halves, within one instruction (ARCHITECTURE.md "Module-level scratch"). */
 const msrValue = new Int32Array(2);
 
 const rdmsr: Handler = (c) => {

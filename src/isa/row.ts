@@ -30,7 +30,7 @@ export interface OpRow {
 export type ModSel = "any" | "mem" | "reg";
 export type Feature = "86" | "186" | "286" | "386" | "486" | "586" | "686" | "fpu";
 
-/** Translation-time classification of an instruction (DESIGN: the prescan becomes these bits). */
+/** What the JIT's classification reads of an instruction (ARCHITECTURE.md "The JIT: Regions"). */
 export const enum OpClass {
   /** Only at CPL 0 (#GP(0) otherwise). */
   PRIV = 1 << 0,

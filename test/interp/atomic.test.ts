@@ -1,7 +1,7 @@
-import { describe, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
-import { Reg, Sreg } from "../../src/cpu/layout.js";
-import { DATA, exec, execFault, type Machine, type OracleRow, oracleResult, peek, poke, protectedMachine } from "./harness.js";
+import { CF, ZF } from "../../src/cpu/flags.js";
+import { DATA, type OracleRow } from "./harness.js";
+import { type InsnCase, insnTests, oracleTests } from "./table.js";
 
 /** Results recorded on the reference CPU. */
 const ROWS: OracleRow[] = [
@@ -19,121 +19,101 @@ const ROWS: OracleRow[] = [
   ["xadd ecx,ecx", [0x0f, 0xc1, 0xc9], 0x0, 0x3, 0x0, 0x0, 0x0, 0x6, 0x0, 0x4],
 ];
 
-describe("CMPXCHG and XADD on registers against the reference CPU", () => {
-  const m = protectedMachine();
-  it.each(ROWS)("%s", (...row) => {
-    const [actual, expected] = oracleResult(m, row as OracleRow);
-    expect(actual).toEqual(expected);
-  });
-});
+oracleTests("CMPXCHG and XADD on registers against the reference CPU", ROWS);
 
-/** DS becomes a read-only data segment. */
-function readOnlyData(m: Machine): void {
-  m.cpu.setSegmentCache(Sreg.DS, 0x10, 0, -1, 0xc091);
+/** DS as a read-only data segment. */
+const READ_ONLY_DS = { limit: -1, attr: 0xc091 };
+
+insnTests("CMPXCHG with a memory destination", [
+  {
+    name: "stores the source when equal",
+    mem: [[DATA, 32, 42]],
+    regs: { EBX: DATA, EAX: 42, ECX: 99 },
+    code: [0xf0, 0x0f, 0xb1, 0x0b], // lock cmpxchg [ebx], ecx
+    outMem: [[DATA, 32, 99]],
+    outRegs: { EAX: 42 },
+    outFlags: { mask: ZF, value: ZF },
+  },
+  {
+    name: "loads the accumulator and keeps memory when not equal",
+    mem: [[DATA, 16, 0x1111]],
+    regs: { EBX: DATA, EAX: 0xabcd2222, ECX: 99 },
+    code: [0x66, 0x0f, 0xb1, 0x0b],
+    outMem: [[DATA, 16, 0x1111]],
+    outRegs: { EAX: 0xabcd1111 },
+    outFlags: { mask: ZF | CF, value: 0 },
+  },
+  {
+    name: "needs write access even when the comparison fails",
+    mem: [[DATA, 32, 1]],
+    ds: READ_ONLY_DS,
+    regs: { EBX: DATA, EAX: 2 },
+    code: [0x0f, 0xb1, 0x0b],
+    fault: Vector.GP,
+    outRegs: { EAX: 2 },
+  },
+]);
+
+insnTests("XADD with a memory destination", [
+  {
+    name: "adds into memory and returns the old value",
+    mem: [[DATA, 8, 0xf0]],
+    regs: { EBX: DATA, EDX: 0x20 },
+    code: [0xf0, 0x0f, 0xc0, 0x13], // lock xadd [ebx], dl
+    outMem: [[DATA, 8, 0x10]],
+    outRegs: { EDX: 0xf0 },
+    outFlags: { mask: CF, value: CF },
+  },
+  {
+    name: "faults on a read-only destination without touching the register",
+    ds: READ_ONLY_DS,
+    regs: { EBX: DATA, EDX: 5 },
+    code: [0x0f, 0xc1, 0x13],
+    fault: Vector.GP,
+    outRegs: { EDX: 5 },
+  },
+]);
+
+/** cmpxchg8b [esi] on the quadword `hi:lo` at DATA, with EDX:EAX = 0x22222222:0x11111111 and ECX:EBX = 0x44444444:0x33333333. */
+function cmpxchg8b(lo: number, hi: number): Pick<InsnCase, "mem" | "regs" | "code"> {
+  return {
+    mem: [[DATA, 32, lo], [DATA + 4, 32, hi]],
+    regs: { ESI: DATA, EAX: 0x11111111, EDX: 0x22222222, EBX: 0x33333333, ECX: 0x44444444 },
+    code: [0x0f, 0xc7, 0x0e],
+  };
 }
 
-describe("CMPXCHG with a memory destination", () => {
-  it("stores the source when equal", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 42);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EAX, 42);
-    m.cpu.setReg32(Reg.ECX, 99);
-    exec(m, [0xf0, 0x0f, 0xb1, 0x0b]); // lock cmpxchg [ebx], ecx
-    expect(peek(m, DATA, 32)).toBe(99);
-    expect(m.cpu.reg32(Reg.EAX)).toBe(42);
-    expect(m.cpu.getZF()).toBe(true);
-  });
-
-  it("loads the accumulator and keeps memory when not equal", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 16, 0x1111);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EAX, 0xabcd2222);
-    m.cpu.setReg32(Reg.ECX, 99);
-    exec(m, [0x66, 0x0f, 0xb1, 0x0b]);
-    expect(peek(m, DATA, 16)).toBe(0x1111);
-    expect(m.cpu.reg32(Reg.EAX) >>> 0).toBe(0xabcd1111);
-    expect(m.cpu.getZF()).toBe(false);
-    expect(m.cpu.getCF()).toBe(0);
-  });
-
-  it("needs write access even when the comparison fails", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 1);
-    readOnlyData(m);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EAX, 2);
-    expect(execFault(m, [0x0f, 0xb1, 0x0b])).toBe(Vector.GP);
-    expect(m.cpu.reg32(Reg.EAX)).toBe(2);
-  });
-});
-
-describe("XADD with a memory destination", () => {
-  it("adds into memory and returns the old value", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 8, 0xf0);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EDX, 0x20);
-    exec(m, [0xf0, 0x0f, 0xc0, 0x13]); // lock xadd [ebx], dl
-    expect(peek(m, DATA, 8)).toBe(0x10);
-    expect(m.cpu.reg32(Reg.EDX)).toBe(0xf0);
-    expect(m.cpu.getCF()).toBe(1);
-  });
-
-  it("faults on a read-only destination without touching the register", () => {
-    const m = protectedMachine();
-    readOnlyData(m);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EDX, 5);
-    expect(execFault(m, [0x0f, 0xc1, 0x13])).toBe(Vector.GP);
-    expect(m.cpu.reg32(Reg.EDX)).toBe(5);
-  });
-});
-
-describe("CMPXCHG8B", () => {
-  function setup(lo: number, hi: number): Machine {
-    const m = protectedMachine();
-    poke(m, DATA, 32, lo);
-    poke(m, DATA + 4, 32, hi);
-    m.cpu.setReg32(Reg.ESI, DATA);
-    m.cpu.setReg32(Reg.EAX, 0x11111111);
-    m.cpu.setReg32(Reg.EDX, 0x22222222);
-    m.cpu.setReg32(Reg.EBX, 0x33333333);
-    m.cpu.setReg32(Reg.ECX, 0x44444444);
-    return m;
-  }
-
-  it("stores ECX:EBX when EDX:EAX matches", () => {
-    const m = setup(0x11111111, 0x22222222);
-    exec(m, [0xf0, 0x0f, 0xc7, 0x0e]); // lock cmpxchg8b [esi]
-    expect([peek(m, DATA, 32), peek(m, DATA + 4, 32)]).toEqual([0x33333333, 0x44444444]);
-    expect(m.cpu.getZF()).toBe(true);
-  });
-
-  it("loads EDX:EAX when only the high half differs", () => {
-    const m = setup(0x11111111, 0x22222223);
-    exec(m, [0x0f, 0xc7, 0x0e]);
-    expect([peek(m, DATA, 32), peek(m, DATA + 4, 32)]).toEqual([0x11111111, 0x22222223]);
-    expect([m.cpu.reg32(Reg.EAX), m.cpu.reg32(Reg.EDX)]).toEqual([0x11111111, 0x22222223]);
-    expect(m.cpu.getZF()).toBe(false);
-  });
-
-  it("changes only ZF", () => {
-    const m = setup(0, 0);
-    m.cpu.setEflagsMasked(0x8d5, 0x8d5);
-    exec(m, [0x0f, 0xc7, 0x0e]);
-    expect(m.cpu.getEflags() & 0x8d5).toBe(0x895);
-  });
-
-  it("checks all eight bytes against the segment limit", () => {
-    const m = setup(0, 0);
-    m.cpu.setSegmentCache(Sreg.DS, 0x10, 0, DATA + 6, 0x4093);
-    expect(execFault(m, [0x0f, 0xc7, 0x0e])).toBe(Vector.GP);
-  });
-
-  it("is undefined with a register operand", () => {
-    const m = setup(0, 0);
-    expect(execFault(m, [0x0f, 0xc7, 0xc8])).toBe(Vector.UD);
-  });
-});
+insnTests("CMPXCHG8B", [
+  {
+    name: "stores ECX:EBX when EDX:EAX matches",
+    ...cmpxchg8b(0x11111111, 0x22222222),
+    code: [0xf0, 0x0f, 0xc7, 0x0e], // lock cmpxchg8b [esi]
+    outMem: [[DATA, 32, 0x33333333], [DATA + 4, 32, 0x44444444]],
+    outFlags: { mask: ZF, value: ZF },
+  },
+  {
+    name: "loads EDX:EAX when only the high half differs",
+    ...cmpxchg8b(0x11111111, 0x22222223),
+    outMem: [[DATA, 32, 0x11111111], [DATA + 4, 32, 0x22222223]],
+    outRegs: { EAX: 0x11111111, EDX: 0x22222223 },
+    outFlags: { mask: ZF, value: 0 },
+  },
+  {
+    name: "changes only ZF",
+    ...cmpxchg8b(0, 0),
+    flags: { value: 0x8d5, mask: 0x8d5 },
+    outFlags: { mask: 0x8d5, value: 0x895 },
+  },
+  {
+    name: "checks all eight bytes against the segment limit",
+    ...cmpxchg8b(0, 0),
+    ds: { limit: DATA + 6, attr: 0x4093 },
+    fault: Vector.GP,
+  },
+  {
+    name: "is undefined with a register operand",
+    ...cmpxchg8b(0, 0),
+    code: [0x0f, 0xc7, 0xc8],
+    fault: Vector.UD,
+  },
+]);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
-import { CF } from "../../src/cpu/flags.js";
+import { CF, ZF } from "../../src/cpu/flags.js";
 import { Reg, Sreg } from "../../src/cpu/layout.js";
-import { DATA, exec, execFault, type OracleRow, oracleResult, peek, poke, protectedMachine, realMachine } from "./harness.js";
+import { DATA, exec, execFault, type OracleRow, poke, protectedMachine } from "./harness.js";
+import { type InsnCase, insnTests, type MemValue, oracleTests } from "./table.js";
 
 /** Results recorded on the reference CPU (undefined flags included). */
 const ROWS: OracleRow[] = [
@@ -35,59 +36,58 @@ const ROWS: OracleRow[] = [
   ["bsr cx,ax: 0x0101", [0x66, 0x0f, 0xbd, 0xc8], 0x101, 0x12345678, 0x0, 0x0, 0x101, 0x12340008, 0x0, 0x0],
 ];
 
-describe("bit test and scan against the reference CPU", () => {
-  const m = protectedMachine();
-  it.each(ROWS)("%s", (...row) => {
-    const [actual, expected] = oracleResult(m, row as OracleRow);
-    expect(actual).toEqual(expected);
-  });
-});
+oracleTests("bit test and scan against the reference CPU", ROWS);
+
+/** The six dwords from DATA holding `words` (the operand, at DATA+8, is the third). */
+function around(words: readonly number[]): MemValue[] {
+  return words.map((w, k) => [DATA + 4 * k, 32, w] as const);
+}
+
+/** bts dword/word [ebx+8], ecx with ECX = `offset`: the CF and the dwords around DATA+8 it leaves. */
+function bts(name: string, offset: number, o16: boolean, cf: number, words: readonly number[]): InsnCase {
+  return {
+    name,
+    mem: around([0, 0, 1, 0, 0, 0]),
+    regs: { EBX: DATA, ECX: offset },
+    code: o16 ? [0x66, 0x0f, 0xab, 0x4b, 0x08] : [0x0f, 0xab, 0x4b, 0x08],
+    outMem: around(words),
+    outFlags: { mask: CF, value: cf },
+  };
+}
+
+insnTests("register bit offsets address memory beyond the operand", [
+  bts("offset 0 hits the operand itself (bit already set)", 0, false, CF, [0, 0, 1, 0, 0, 0]),
+  bts("offset 33 is bit 1 of the next dword", 33, false, 0, [0, 0, 1, 2, 0, 0]),
+  bts("offset 95 is bit 31 two dwords on", 95, false, 0, [0, 0, 1, 0, 0x80000000, 0]),
+  bts("offset -1 is bit 31 of the dword before", -1, false, 0, [0, 0x80000000, 1, 0, 0, 0]),
+  bts("offset -33 is bit 31 two dwords before", -33, false, 0, [0x80000000, 0, 1, 0, 0, 0]),
+  bts("16-bit operand: offset 17 is bit 1 of the next word", 17, true, 0, [0, 0, 0x00020001, 0, 0, 0]),
+  bts("16-bit operand: offset 0xffff is -1, bit 15 of the word before", 0xffff, true, 0, [0, 0x80000000, 1, 0, 0, 0]),
+  {
+    name: "an immediate offset stays within the operand",
+    mem: [[DATA, 32, 0], [DATA + 4, 32, 0]],
+    regs: { EBX: DATA },
+    code: [0x0f, 0xba, 0x2b, 0x21], // bts dword [ebx], 33
+    outMem: [[DATA, 32, 2], [DATA + 4, 32, 0]],
+  },
+  {
+    name: "the bit's dword is checked against the segment limit",
+    ds: { limit: 0x1fff, attr: 0x4093 },
+    regs: { EBX: 0x1000, ECX: 0x8000 * 8 - 1 }, // bit 31 of the dword at 0x1000 + 0x7ffc
+    code: [0x0f, 0xa3, 0x0b],
+    fault: Vector.GP,
+  },
+  {
+    name: "16-bit addressing wraps the bit's address within 64 KiB",
+    real: true,
+    mem: [[0x0000, 16, 0]],
+    regs: { EBX: 0xfffe, ECX: 16 }, // the word after 0xfffe is at 0x0000
+    code: [0x0f, 0xab, 0x0f], // bts [bx], cx
+    outMem: [[0x0000, 16, 1]],
+  },
+]);
 
 describe("register bit offsets address memory beyond the operand", () => {
-  /** bts dword/word [ebx+8], ecx: returns CF and the dwords around DATA+8 afterwards. */
-  function bts(offset: number, o16: boolean): { cf: number; words: number[] } {
-    const m = protectedMachine();
-    for (let k = -8; k < 16; k += 4) poke(m, DATA + 8 + k, 32, 0);
-    poke(m, DATA + 8, 32, 0x00000001);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.ECX, offset);
-    exec(m, o16 ? [0x66, 0x0f, 0xab, 0x4b, 0x08] : [0x0f, 0xab, 0x4b, 0x08]);
-    const words: number[] = [];
-    for (let k = -8; k < 16; k += 4) words.push(peek(m, DATA + 8 + k, 32) >>> 0);
-    return { cf: m.cpu.getCF(), words };
-  }
-
-  it("offset 0 hits the operand itself (bit already set)", () => {
-    expect(bts(0, false)).toEqual({ cf: 1, words: [0, 0, 1, 0, 0, 0] });
-  });
-  it("offset 33 is bit 1 of the next dword", () => {
-    expect(bts(33, false)).toEqual({ cf: 0, words: [0, 0, 1, 2, 0, 0] });
-  });
-  it("offset 95 is bit 31 two dwords on", () => {
-    expect(bts(95, false)).toEqual({ cf: 0, words: [0, 0, 1, 0, 0x80000000, 0] });
-  });
-  it("offset -1 is bit 31 of the dword before", () => {
-    expect(bts(-1, false)).toEqual({ cf: 0, words: [0, 0x80000000, 1, 0, 0, 0] });
-  });
-  it("offset -33 is bit 31 two dwords before", () => {
-    expect(bts(-33, false)).toEqual({ cf: 0, words: [0x80000000, 0, 1, 0, 0, 0] });
-  });
-  it("16-bit operand: offset 17 is bit 1 of the next word", () => {
-    expect(bts(17, true)).toEqual({ cf: 0, words: [0, 0, 0x00020001, 0, 0, 0] });
-  });
-  it("16-bit operand: offset 0xffff is -1, bit 15 of the word before", () => {
-    expect(bts(0xffff, true)).toEqual({ cf: 0, words: [0, 0x80000000, 1, 0, 0, 0] });
-  });
-
-  it("an immediate offset stays within the operand", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 0);
-    poke(m, DATA + 4, 32, 0);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    exec(m, [0x0f, 0xba, 0x2b, 0x21]); // bts dword [ebx], 33
-    expect([peek(m, DATA, 32), peek(m, DATA + 4, 32)]).toEqual([2, 0]);
-  });
-
   it("bt reads but never writes (read-only segment is fine)", () => {
     const m = protectedMachine();
     poke(m, DATA + 4, 32, 0x10);
@@ -98,37 +98,24 @@ describe("register bit offsets address memory beyond the operand", () => {
     expect(m.cpu.getCF()).toBe(CF);
     expect(execFault(m, [0x0f, 0xab, 0x0b])).toBe(Vector.GP);
   });
-
-  it("the bit's dword is checked against the segment limit", () => {
-    const m = protectedMachine();
-    m.cpu.setSegmentCache(Sreg.DS, 0x10, 0, 0x1fff, 0x4093);
-    m.cpu.setReg32(Reg.EBX, 0x1000);
-    m.cpu.setReg32(Reg.ECX, 0x8000 * 8 - 1); // bit 31 of the dword at 0x1000 + 0x7ffc
-    expect(execFault(m, [0x0f, 0xa3, 0x0b])).toBe(Vector.GP);
-  });
-
-  it("16-bit addressing wraps the bit's address within 64 KiB", () => {
-    const m = realMachine();
-    poke(m, 0x0000, 16, 0);
-    m.cpu.setReg32(Reg.EBX, 0xfffe);
-    m.cpu.setReg32(Reg.ECX, 16); // the word after 0xfffe is at 0x0000
-    exec(m, [0x0f, 0xab, 0x0f]); // bts [bx], cx
-    expect(peek(m, 0x0000, 16)).toBe(1);
-  });
 });
 
-describe("BSF/BSR with a memory source", () => {
-  it("reads the operand and leaves the destination alone when it is zero", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 0);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EDX, 0x5a5a5a5a);
-    exec(m, [0x0f, 0xbd, 0x13]); // bsr edx, [ebx]
-    expect(m.cpu.reg32(Reg.EDX)).toBe(0x5a5a5a5a);
-    expect(m.cpu.getZF()).toBe(true);
-    poke(m, DATA, 32, 0x00400000);
-    exec(m, [0x0f, 0xbc, 0x13]); // bsf edx, [ebx]
-    expect(m.cpu.reg32(Reg.EDX)).toBe(22);
-    expect(m.cpu.getZF()).toBe(false);
-  });
-});
+insnTests("BSF/BSR with a memory source", [
+  {
+    name: "reads the operand and leaves the destination alone when it is zero",
+    mem: [[DATA, 32, 0]],
+    regs: { EBX: DATA, EDX: 0x5a5a5a5a },
+    code: [0x0f, 0xbd, 0x13], // bsr edx, [ebx]
+    outRegs: { EDX: 0x5a5a5a5a },
+    outFlags: { mask: ZF, value: ZF },
+  },
+  {
+    name: "bsf finds the lowest set bit of a memory source",
+    mem: [[DATA, 32, 0x00400000]],
+    regs: { EBX: DATA, EDX: 0x5a5a5a5a },
+    flags: { value: ZF, mask: ZF },
+    code: [0x0f, 0xbc, 0x13], // bsf edx, [ebx]
+    outRegs: { EDX: 22 },
+    outFlags: { mask: ZF, value: 0 },
+  },
+]);

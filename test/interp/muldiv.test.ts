@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Vector } from "../../src/cpu/exceptions.js";
 import { CF, OF } from "../../src/cpu/flags.js";
 import { Reg } from "../../src/cpu/layout.js";
-import { arith, DATA, exec, execFault, type OracleRow, oracleResult, poke, protectedMachine } from "./harness.js";
+import { DATA, exec, type OracleRow, protectedMachine } from "./harness.js";
+import { insnTests, oracleTests } from "./table.js";
 
 /** Results recorded on the reference CPU (undefined flags included). */
 const ROWS: OracleRow[] = [
@@ -69,46 +70,34 @@ const ROWS: OracleRow[] = [
   ["div ecx: 12345678_9abcdef0/87654321", [0xf7, 0xf1], 0x9abcdef0, 0x87654321, 0x12345678, 0x0, 0x226b9022, 0x87654321, 0x38bc648e, 0x10],
 ];
 
-describe("MUL IMUL DIV IDIV against the reference CPU", () => {
-  const m = protectedMachine();
-  it.each(ROWS)("%s", (...row) => {
-    const [actual, expected] = oracleResult(m, row as OracleRow);
-    expect(actual).toEqual(expected);
-  });
-});
+oracleTests("MUL IMUL DIV IDIV against the reference CPU", ROWS);
 
-describe("memory operands", () => {
-  it("mul dword [ebx]", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 0xfffffffe);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EAX, 3);
-    exec(m, [0xf7, 0x23]);
-    expect(m.cpu.reg32(Reg.EAX) >>> 0).toBe(0xfffffffa);
-    expect(m.cpu.reg32(Reg.EDX)).toBe(2);
-    expect(arith(m) & (CF | OF)).toBe(CF | OF);
-  });
-
-  it("imul ecx, [ebx+4], 100", () => {
-    const m = protectedMachine();
-    poke(m, DATA + 4, 32, -5);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    exec(m, [0x6b, 0x4b, 0x04, 0x64]);
-    expect(m.cpu.reg32(Reg.ECX)).toBe(-500);
-    expect(arith(m) & (CF | OF)).toBe(0);
-  });
-
-  it("idiv word [ebx] by zero faults before changing AX or DX", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 16, 0);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.EAX, 0x1234);
-    m.cpu.setReg32(Reg.EDX, 0x5678);
-    expect(execFault(m, [0x66, 0xf7, 0x3b])).toBe(Vector.DE);
-    expect(m.cpu.reg32(Reg.EAX)).toBe(0x1234);
-    expect(m.cpu.reg32(Reg.EDX)).toBe(0x5678);
-  });
-});
+insnTests("memory operands", [
+  {
+    name: "mul dword [ebx]",
+    mem: [[DATA, 32, 0xfffffffe]],
+    regs: { EBX: DATA, EAX: 3 },
+    code: [0xf7, 0x23],
+    outRegs: { EAX: 0xfffffffa, EDX: 2 },
+    outFlags: { mask: CF | OF, value: CF | OF },
+  },
+  {
+    name: "imul ecx, [ebx+4], 100",
+    mem: [[DATA + 4, 32, -5]],
+    regs: { EBX: DATA },
+    code: [0x6b, 0x4b, 0x04, 0x64],
+    outRegs: { ECX: -500 },
+    outFlags: { mask: CF | OF, value: 0 },
+  },
+  {
+    name: "idiv word [ebx] by zero faults before changing AX or DX",
+    mem: [[DATA, 16, 0]],
+    regs: { EBX: DATA, EAX: 0x1234, EDX: 0x5678 },
+    code: [0x66, 0xf7, 0x3b],
+    fault: Vector.DE,
+    outRegs: { EAX: 0x1234, EDX: 0x5678 },
+  },
+]);
 
 describe("64-bit products and quotients", () => {
   /** Exact reference with BigInt (test only). */

@@ -1,7 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { AF, CF, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
-import { Reg } from "../../src/cpu/layout.js";
-import { arith, DATA, exec, type OracleRow, oracleResult, peek, poke, protectedMachine, realMachine } from "./harness.js";
+import { AF, ARITH, CF, OF, PF, SF, ZF } from "../../src/cpu/flags.js";
+import { DATA, type OracleRow } from "./harness.js";
+import { insnTests, oracleTests } from "./table.js";
 
 /** Results recorded on the reference CPU (undefined flags included). */
 const ROWS: OracleRow[] = [
@@ -74,77 +73,65 @@ const ROWS: OracleRow[] = [
   ["shrd ax,dx,cl=31", [0x66, 0x0f, 0xad, 0xd0], 0x1234, 0x1f, 0x5678, 0x0, 0xacf0, 0x1f, 0x5678, 0x894],
 ];
 
-describe("shifts and rotates against the reference CPU", () => {
-  const m = protectedMachine();
-  it.each(ROWS)("%s", (...row) => {
-    const [actual, expected] = oracleResult(m, row as OracleRow);
-    expect(actual).toEqual(expected);
-  });
-});
+oracleTests("shifts and rotates against the reference CPU", ROWS);
 
-describe("count 0", () => {
-  it("leaves the destination and lazily held flags alone", () => {
-    const m = protectedMachine();
+insnTests("count 0", [
+  {
+    name: "leaves the destination and lazily held flags alone",
     // add al, bl (0x7f + 1: OF SF AF set, lazily), then shl eax, cl with CL = 32.
-    m.cpu.setReg32(Reg.EAX, 0x7f);
-    m.cpu.setReg32(Reg.EBX, 1);
-    m.cpu.setReg32(Reg.ECX, 32);
-    exec(m, [0x00, 0xd8, 0xd3, 0xe0], 2);
-    expect(m.cpu.reg32(Reg.EAX)).toBe(0x80);
-    expect(arith(m)).toBe(OF | SF | AF);
-  });
+    regs: { EAX: 0x7f, EBX: 1, ECX: 32 },
+    code: [0x00, 0xd8, 0xd3, 0xe0],
+    count: 2,
+    outRegs: { EAX: 0x80 },
+    outFlags: { mask: ARITH, value: OF | SF | AF },
+  },
+  {
+    name: "does not write a memory destination",
+    mem: [[DATA, 32, 0x12345678]],
+    regs: { EBX: DATA, ECX: 0 },
+    flags: { value: CF | ZF, mask: CF | ZF | SF },
+    code: [0xd3, 0x23], // shl dword [ebx], cl
+    outMem: [[DATA, 32, 0x12345678]],
+    outFlags: { mask: ARITH, value: CF | ZF },
+  },
+]);
 
-  it("does not write a memory destination", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 0x12345678);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.ECX, 0);
-    m.cpu.setEflagsMasked(CF | ZF, CF | ZF | SF);
-    exec(m, [0xd3, 0x23]); // shl dword [ebx], cl
-    expect(peek(m, DATA, 32)).toBe(0x12345678);
-    expect(arith(m)).toBe(CF | ZF);
-  });
-});
-
-describe("rotates keep SF ZF AF PF", () => {
-  it("after a lazily evaluated add", () => {
-    const m = protectedMachine();
+insnTests("rotates keep SF ZF AF PF", [
+  {
+    name: "after a lazily evaluated add",
     // add al, bl (0xff + 1: ZF AF PF CF), then rol al, 1: CF = OF = 0 from AL = 0.
-    m.cpu.setReg32(Reg.EAX, 0xff);
-    m.cpu.setReg32(Reg.EBX, 1);
-    exec(m, [0x00, 0xd8, 0xd0, 0xc0], 2);
-    expect(arith(m)).toBe(ZF | AF | PF);
-  });
-});
+    regs: { EAX: 0xff, EBX: 1 },
+    code: [0x00, 0xd8, 0xd0, 0xc0],
+    count: 2,
+    outFlags: { mask: ARITH, value: ZF | AF | PF },
+  },
+]);
 
-describe("memory and immediate forms", () => {
-  it("shl word [ebx+2], 3 rewrites memory and sets flags", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 32, 0x2001ffff);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    exec(m, [0x66, 0xc1, 0x63, 0x02, 0x03]);
-    expect(peek(m, DATA, 32)).toBe(0x0008ffff);
-    expect(arith(m) & (CF | ZF | SF)).toBe(CF);
-  });
-
-  it("rcr byte [ebx], cl rotates through CF modulo 9", () => {
-    const m = protectedMachine();
-    poke(m, DATA, 8, 0x01);
-    m.cpu.setReg32(Reg.EBX, DATA);
-    m.cpu.setReg32(Reg.ECX, 10); // 10 mod 9 = 1
-    m.cpu.setEflagsMasked(0, CF);
-    exec(m, [0xd2, 0x1b]);
-    expect(peek(m, DATA, 8)).toBe(0x00);
-    expect(arith(m) & CF).toBe(CF);
-  });
-
-  it("shrd [ebx], edx, 4 with a 16-bit operand in real mode", () => {
-    const m = realMachine();
-    poke(m, 0x2000, 16, 0x1234);
-    m.cpu.setReg32(Reg.EBX, 0x2000);
-    m.cpu.setReg32(Reg.EDX, 0xabcd);
-    exec(m, [0x0f, 0xac, 0x17, 0x04]);
-    expect(peek(m, 0x2000, 16)).toBe(0xd123);
-    expect(arith(m) & (CF | SF)).toBe(SF);
-  });
-});
+insnTests("memory and immediate forms", [
+  {
+    name: "shl word [ebx+2], 3 rewrites memory and sets flags",
+    mem: [[DATA, 32, 0x2001ffff]],
+    regs: { EBX: DATA },
+    code: [0x66, 0xc1, 0x63, 0x02, 0x03],
+    outMem: [[DATA, 32, 0x0008ffff]],
+    outFlags: { mask: CF | ZF | SF, value: CF },
+  },
+  {
+    name: "rcr byte [ebx], cl rotates through CF modulo 9",
+    mem: [[DATA, 8, 0x01]],
+    regs: { EBX: DATA, ECX: 10 }, // 10 mod 9 = 1
+    flags: { value: 0, mask: CF },
+    code: [0xd2, 0x1b],
+    outMem: [[DATA, 8, 0x00]],
+    outFlags: { mask: CF, value: CF },
+  },
+  {
+    name: "shrd [ebx], edx, 4 with a 16-bit operand in real mode",
+    real: true,
+    mem: [[0x2000, 16, 0x1234]],
+    regs: { EBX: 0x2000, EDX: 0xabcd },
+    code: [0x0f, 0xac, 0x17, 0x04],
+    outMem: [[0x2000, 16, 0xd123]],
+    outFlags: { mask: CF | SF, value: SF },
+  },
+]);

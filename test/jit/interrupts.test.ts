@@ -1,5 +1,6 @@
 /**
- * Interrupts under both engines (DESIGN principle 4): a loop in compiled code
+ * Interrupts under both engines (ARCHITECTURE.md "The machine and virtual
+ * time"): a loop in compiled code
  * with the PIT firing IRQ 0 takes every interrupt at the same instruction
  * count as the interpreter does, and ends in the same state.
  */

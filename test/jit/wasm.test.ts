@@ -9,10 +9,10 @@ import { readFileSync } from "node:fs";
 import binaryen from "binaryen";
 import { describe, expect, it } from "vitest";
 import { Cfg } from "../../jit/wasm/cfg.js";
-import { type I32, type Local, type Stmt, WasmModule } from "../../jit/wasm/module.js";
+import { type I32, type Local, type Stmt, WasmModule } from "../../jit/wasm/encoder.js";
 import { bootImage } from "../../runtime/image.js";
 import { createMachine } from "../../runtime/machine.js";
-import { ModuleBuilder } from "../../jit/module.js";
+import { ModuleBuilder } from "../../jit/batch.js";
 import type { JitEngine } from "../../runtime/jit.js";
 
 class Rng {

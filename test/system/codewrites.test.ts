@@ -10,7 +10,7 @@ import { CodeWriteStage, nearCode } from "../../src/cpu/codewrites.js";
 import { CodeOwner } from "../../src/cpu/codemap.js";
 import { PAGE_BUS_WRITE, PAGE_DECODED, PAGE_FLAGS_BASE, PAGE_TRANSLATED, Reg } from "../../src/cpu/layout.js";
 import { addLibrary } from "../../jit/library.js";
-import { WasmModule } from "../../jit/wasm/module.js";
+import { WasmModule } from "../../jit/wasm/encoder.js";
 import { JitEngine } from "../../runtime/jit.js";
 import { createMachine } from "../../runtime/index.js";
 import { machineCore } from "../../runtime/internal.js";

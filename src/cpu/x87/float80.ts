@@ -43,6 +43,7 @@ class FpEnv {
   flags = 0;
 }
 
+/** The current instruction's rounding and exceptions: `begin` (src/cpu/x87/fpu.ts) loads it from the CPU's FCW (ARCHITECTURE.md "Module-level scratch"). */
 export const env = new FpEnv();
 
 /** An 80-bit register image: [sign/exponent, significand high word, low word]. */
@@ -112,6 +113,7 @@ const enum R {
   /** Integer magnitude of roundToInt. */
   IH, IL,
 }
+/** Working words of one operation, and the last unpacked operand below (ARCHITECTURE.md "Module-level scratch"). */
 const W = new Uint32Array(24);
 
 // The last unpacked operand's sign, J-bit exponent and whether it was a denormal.
@@ -847,7 +849,7 @@ function roundToInt(rc: number): boolean {
   return true;
 }
 
-/** Result of toInt (two's-complement halves) and toFloat (double: both, single: lo). */
+/** Result of toInt (two's-complement halves) and toFloat (double: both, single: lo), read by the caller at once (ARCHITECTURE.md "Module-level scratch"). */
 export const out = new Uint32Array(2);
 export const OUT_LO = 0;
 export const OUT_HI = 1;
@@ -901,7 +903,7 @@ export function roundInt(a: F80): void {
   fromMag64(uSign);
 }
 
-/** BCD result digits of toBcd: bytes 0..9 of the m80 image. */
+/** BCD result digits of toBcd: bytes 0..9 of the m80 image, read by the caller at once (as `out`). */
 export const bcd = new Uint8Array(10);
 
 /**

@@ -53,7 +53,8 @@ const THREE_PI_4: readonly [number, number, number, number] = [1, 0x96cbe3f9, 0x
 
 // ---- double-double arithmetic ---------------------------------------------------
 
-// Every operation leaves its result as dd[H] + dd[L] with |dd[L]| <= ulp(dd[H]) / 2.
+// Every operation leaves its result as dd[H] + dd[L] with |dd[L]| <= ulp(dd[H]) / 2. This and the
+// other scratch below live within one x87 instruction (ARCHITECTURE.md "Module-level scratch").
 const dd = new Float64Array(2);
 const H = 0;
 const L = 1;

@@ -1,6 +1,7 @@
 /**
- * Batching: many regions become one Wasm module (DESIGN principle 5: one module
- * per block costs ~470 µs, 200 functions per module ~75 µs each). Each region is
+ * Batching: many regions become one Wasm module (ARCHITECTURE.md "The JIT:
+ * Costs": one module per block costs ~470 µs, 200 functions per module ~75 µs
+ * each). Each region is
  * an exported function; the module imports the one memory and the helpers, and
  * defines the library functions its regions call.
  */
@@ -10,7 +11,7 @@ import { Import } from "./emit/names.js";
 import { addLibrary } from "./library.js";
 import type { Region } from "./region.js";
 import { type TranslationInfo, translateRegion } from "./translate.js";
-import { type ValType, WasmModule } from "./wasm/module.js";
+import { type ValType, WasmModule } from "./wasm/encoder.js";
 
 const IMPORTS: [Import, ValType[], ValType | "none"][] = [
   [Import.EXEC, ["i32"], "i32"],
