@@ -25,13 +25,12 @@ export function checksum(payload: string): number {
   return sum & 0xff;
 }
 
-/** `$payload#cc`, with the payload's reserved bytes escaped. */
+/** `$payload#cc`; binary data in the payload must be escaped already (escapeReserved). */
 export function frame(payload: string): string {
-  const body = escapeReserved(payload);
-  return `$${body}#${checksum(body).toString(16).padStart(2, "0")}`;
+  return `$${payload}#${checksum(payload).toString(16).padStart(2, "0")}`;
 }
 
-/** Escape `$`, `#`, `}` and `*` in a payload (binary data or not). */
+/** Escape `$`, `#`, `}` and `*` in binary data. */
 export function escapeReserved(data: string): string {
   return data.replace(/[$#}*]/g, (ch) => "}" + String.fromCharCode(ch.charCodeAt(0) ^ 0x20));
 }

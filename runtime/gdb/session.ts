@@ -6,9 +6,9 @@
  */
 import { Sreg } from "../../src/cpu/layout.js";
 import type { Machine, RunResult } from "../machine.js";
-import { frame, fromHex, hexNumber, MAX_PACKET, PacketReader, toHex, unescapeBinary } from "./packet.js";
+import { escapeReserved, frame, fromHex, hexNumber, MAX_PACKET, PacketReader, toHex, unescapeBinary } from "./packet.js";
 import { readAll, REGISTERS, writeAll } from "./registers.js";
-import { DebugTarget, type StopEvent, SIGTRAP, type WatchKind } from "./target.js";
+import { DebugTarget, MAX_WATCH, type StopEvent, SIGTRAP, type WatchKind } from "./target.js";
 import { ANNEXES } from "./tdesc.js";
 
 /** Where the session's bytes go and how it learns the connection ended. */
@@ -187,6 +187,7 @@ export class Session {
     }
     const watch = WATCH_KINDS[type];
     if (!watch) return "";
+    if (len < 1 || len > MAX_WATCH) return E_INVALID;
     if (!insert) {
       t.removeWatch(watch, addr, len);
       return "OK";
@@ -210,7 +211,7 @@ export class Session {
       if (text === undefined) return "E00";
       if (off === undefined || len === undefined) return E_INVALID;
       const chunk = text.slice(off, off + len);
-      return (off + len >= text.length ? "l" : "m") + chunk;
+      return (off + len >= text.length ? "l" : "m") + escapeReserved(chunk);
     }
     switch (p) {
       case "qAttached":

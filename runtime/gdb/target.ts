@@ -39,7 +39,7 @@ interface Watch {
 
 const HOLD_ALL = (): boolean => true;
 /** Longest watched range accepted (x86 debug registers watch up to 8 bytes; gdb splits longer ones). */
-const MAX_WATCH = 8;
+export const MAX_WATCH = 8;
 
 export class DebugTarget implements DebugMonitor {
   private readonly soft = new Set<number>();
