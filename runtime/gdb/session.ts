@@ -303,7 +303,9 @@ export class Session {
           this.end(r);
           return;
         }
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        // A halted CPU in real time waits for its next device deadline on the wall clock, as run() does.
+        const wait = m.interpreter.halted && m.clock.realtime ? m.clock.msUntil(m.clock.deadline()) : 0;
+        await new Promise<void>((resolve) => (wait > 0 ? setTimeout(resolve, Math.min(wait, 100)) : setImmediate(resolve)));
       }
     } finally {
       this.looping = false;

@@ -5,8 +5,10 @@
  * watchpoint on spin_sum land in compiled code; the engines must give gdb the
  * same answers and the guest the same instruction count.
  */
+import { createServer } from "node:net";
 import { describe, expect, test } from "vitest";
-import { jit386 } from "../support/cli.js";
+import { expectOneLineError, jit386 } from "../support/cli.js";
+import { jit386Async } from "../support/gdb.js";
 import { COUNTER_ELF, debugRun } from "../support/gdb.js";
 
 const SESSION = [
@@ -103,5 +105,29 @@ describe("jit386 run --gdb with gdb in batch mode", () => {
     expect(killed.gdb).toContain("Breakpoint 1, bump (step=1)");
     expect(killed.debugcon).toBe("counting\n");
     expect(killed.status).toBe(0);
+  });
+});
+
+describe("jit386 run --gdb: bad input", () => {
+  test("a port out of range, or not a number: one line, status 2", () => {
+    for (const port of ["65536", "-1", "x"]) {
+      const r = jit386("run", "--gdb", port, COUNTER_ELF);
+      expect(r.status).toBe(2);
+      expectOneLineError(r, /--gdb/);
+    }
+  });
+
+  test("a port already taken: one line, status 2", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    try {
+      const r = await jit386Async("run", "--gdb", String(port), COUNTER_ELF);
+      expect(r.status).toBe(2);
+      expectOneLineError(r, new RegExp(`--gdb: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    } finally {
+      server.close();
+    }
   });
 });

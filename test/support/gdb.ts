@@ -73,3 +73,12 @@ export async function debugRun(engine: "interp" | "jit", script: string[], image
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `jit386 ...args` without blocking the event loop (a test's own server must answer meanwhile). */
+export async function jit386Async(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { status, stderr };
+}
