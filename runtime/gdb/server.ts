@@ -35,7 +35,8 @@ export async function serveGdb(m: Machine, opts: GdbServerOptions): Promise<RunR
     close: () => {
       if (!open) return;
       open = false;
-      socket.end();
+      // Flush what was sent (a W reply, an OK to D), then let go of the connection.
+      socket.end(() => socket.destroy());
     },
   }, opts);
   socket.on("data", (b) => session.receive(b));

@@ -34,7 +34,7 @@ type State = "stopped" | "running" | "detached" | "ended";
 
 export class Session {
   private readonly reader = new PacketReader();
-  readonly target: DebugTarget;
+  private readonly target: DebugTarget;
   private state: State = "stopped";
   private noAck = false;
   private lastReply = "";
