@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest";
 import { Reg } from "../../src/cpu/layout.js";
 import { checksum, escapeReserved, frame, PacketReader, type PacketEvent, unescapeBinary } from "../../runtime/gdb/packet.js";
 import { serveGdb } from "../../runtime/gdb/server.js";
+import { JitEngine } from "../../runtime/jit.js";
 import { Session } from "../../runtime/gdb/session.js";
 import { bootImage } from "../../runtime/image.js";
 import { createMachine, type Machine, type RunResult } from "../../runtime/machine.js";
@@ -259,17 +260,25 @@ describe("over TCP", () => {
       expect(stoppedAt).toBeGreaterThan(2);
       // Each loop iteration is one instruction: ECX counts them.
       expect(m.cpu.i32[Reg.ECX]).toBe(0x7fffffff - (stoppedAt - 1));
+      if (m.engine instanceof JitEngine) expect(m.engine.stats.compiledInstructions).toBeGreaterThan(0);
+      // A breakpoint on the loop itself, in translated code under the JIT: one more iteration and it stops there.
+      expect(await client.ask("Z0,100025,1")).toBe("OK");
+      expect(await client.ask("c")).toBe("T05thread:01;swbreak:;");
+      expect(await client.ask("p8")).toBe("25001000");
+      expect(m.instructionCount).toBe(stoppedAt + 1);
+      expect(m.cpu.i32[Reg.ECX]).toBe(0x7fffffff - stoppedAt);
+      expect(await client.ask("z0,100025,1")).toBe("OK");
       // Ten more iterations, then a breakpoint on the instruction after the loop: it stops there, before running it.
       expect(await client.ask("P1=0a000000")).toBe("OK");
       expect(await client.ask("Z0,100027,1")).toBe("OK");
       expect(await client.ask("c")).toBe("T05thread:01;swbreak:;");
       expect(await client.ask("p8")).toBe("27001000");
-      expect(m.instructionCount).toBe(stoppedAt + 10);
+      expect(m.instructionCount).toBe(stoppedAt + 11);
       expect(await client.ask("z0,100027,1")).toBe("OK");
       client.send("k");
       const r = await done;
       expect(r.reason).toBe("stopped");
-      expect(m.instructionCount).toBe(stoppedAt + 10);
+      expect(m.instructionCount).toBe(stoppedAt + 11);
     });
   }
 
