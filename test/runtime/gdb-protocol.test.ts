@@ -282,6 +282,33 @@ describe("over TCP", () => {
     });
   }
 
+  for (const engine of ["interp", "jit"] as const) {
+    test(`${engine}: a write watchpoint on a store in a hot loop stops right after the store`, async () => {
+      // mov ecx, 0x7fffffff; L: mov [0x200000], ecx; loop L; mov al, 5; out 0xf4, al
+      const m = machine([0xb9, 0xff, 0xff, 0xff, 0x7f, 0x89, 0x0d, 0x00, 0x00, 0x20, 0x00, 0xe2, 0xf8, 0xb0, 0x05, 0xe6, 0xf4], engine);
+      const { client, done } = await serve(m);
+      client.send("c");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      client.socket.write(Buffer.of(3));
+      expect(await client.reply()).toBe("T02thread:01;");
+      if (m.engine instanceof JitEngine) expect(m.engine.stats.compiledInstructions).toBeGreaterThan(0);
+      const stoppedAt = m.instructionCount;
+      const atStore = m.cpu.eip === 0x100025;
+      expect(await client.ask("Z2,200000,4")).toBe("OK");
+      expect(await client.ask("c")).toBe("T05thread:01;watch:200000;");
+      expect(await client.ask("p8")).toBe("2b001000");
+      expect(m.instructionCount).toBe(stoppedAt + (atStore ? 1 : 2));
+      expect(m.readMemory(0x200000, 4)).toEqual(Uint8Array.from([m.cpu.i32[Reg.ECX], m.cpu.i32[Reg.ECX] >> 8, m.cpu.i32[Reg.ECX] >> 16, m.cpu.i32[Reg.ECX] >>> 24]));
+      for (let k = 1; k <= 3; k++) {
+        expect(await client.ask("c")).toBe("T05thread:01;watch:200000;");
+        expect(m.instructionCount).toBe(stoppedAt + (atStore ? 1 : 2) + 2 * k);
+      }
+      expect(await client.ask("z2,200000,4")).toBe("OK");
+      client.send("k");
+      expect((await done).reason).toBe("stopped");
+    });
+  }
+
   test("the end of the run is reported with W and the guest's status", async () => {
     const { client, done } = await serve(machine(COUNTDOWN, "jit"));
     expect(await client.ask("c")).toBe("W0b");
