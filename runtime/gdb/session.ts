@@ -94,7 +94,7 @@ export class Session {
   }
 
   /** The reply to one packet; undefined when it comes later (a resume's stop reply). */
-  handle(p: string): string | undefined {
+  private handle(p: string): string | undefined {
     if (this.state === "ended" || this.state === "detached") return E_INVALID;
     const cmd = p[0];
     const rest = p.slice(1);
@@ -254,6 +254,8 @@ export class Session {
   // ---- running -------------------------------------------------------------
 
   private resume(step: boolean, addr: string): string | undefined {
+    // All-stop: the machine is already running until it reports a stop.
+    if (this.state === "running") return E_INVALID;
     if (addr !== "") {
       const a = hexNumber(addr);
       if (a === undefined) return E_INVALID;
