@@ -179,10 +179,24 @@ export class CodeCache {
 
   // ---- the dispatch hash -------------------------------------------------
 
+  /**
+   * Linear code addresses compiled code must not run at (a debugger's
+   * breakpoints nearby, runtime/gdb/target.ts): their slots stay out of the
+   * dispatch hash, so the dispatcher never enters or chains into them.
+   */
+  hold: ((la: number) => boolean) | null = null;
+
+  /** Set `hold`; entries published before it no longer count. */
+  setHold(hold: ((la: number) => boolean) | null): void {
+    this.hold = hold;
+    this.clearHash();
+  }
+
   /** Put a compiled slot where the dispatcher looks (replacing whatever shared its hash slot). */
   publish(s: Slot): void {
     const e = s.entry;
     if (!e || e.region.tableIndex < 0) return;
+    if (this.hold !== null && this.hold((s.csBase + s.eip) | 0)) return;
     const at = HASH_I + 4 * dispatchHash(s.eip, s.context);
     const i = this.cpu.i32;
     i[at] = s.eip;

@@ -14,7 +14,7 @@
  * their first call, so creating the module costs only its validation), or
  * through WebAssembly.compile while interpretation goes on. Compiled code never
  * runs while single-stepping, instruction breakpoints, RF or an interrupt
- * shadow are in play.
+ * shadow are in play, nor where a debugger holds it (CodeCache.hold).
  */
 import { CodeOwner } from "../src/cpu/codemap.js";
 import type { Cpu } from "../src/cpu/cpu.js";
@@ -155,7 +155,7 @@ export class JitEngine implements Engine {
       const context = this.cache.context(mode, csBase, csLimit);
       const slot = this.slotHere(context, mode, csBase, csLimit);
       if (slot) {
-        if (slot.entry) {
+        if (slot.entry && (this.cache.hold === null || !this.cache.hold((csBase + i[EIP_I]) | 0))) {
           // The dispatch hash may hold another entry in this one's place.
           this.cache.publish(slot);
           if (this.runCompiled(context, target)) return Dispatch.COMPILED;

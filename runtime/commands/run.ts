@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
+import { serveGdb } from "../gdb/server.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
 import { IPS, MEM_MIB } from "../validate.js";
@@ -28,6 +29,23 @@ function openSink(target: string, what: string): Sink {
     process.exit(2);
   });
   return { write: (b) => void stream.write(b), close: () => stream.end() };
+}
+
+/** The exit status of a run that ended this way. */
+function exitStatus(r: RunResult): number {
+  switch (r.reason) {
+    case "exit":
+      return r.exitStatus ?? 0;
+    case "halt":
+    case "stopped":
+      return 0;
+    case "reset":
+      return EXIT_RESET;
+    case "shutdown":
+      return EXIT_SHUTDOWN;
+    case "limit":
+      return EXIT_LIMIT;
+  }
 }
 
 function statsJson(m: Machine, r: RunResult, seconds: number): string {
@@ -63,6 +81,7 @@ export const run = command({
     bios: optionalText("FILE", "boot through SeaBIOS (default with --disk or --cdrom and no IMAGE; FILE: another BIOS image)"),
     boot: choice(["disk", "cdrom"], "the first boot device of the firmware boot (default: the disk, or the CD without one)"),
     vgabios: text("FILE", "a VGA BIOS for the firmware boot (needs the VGA device)"),
+    gdb: int("PORT", "hold the guest before its first instruction and wait for gdb on 127.0.0.1:PORT (0: any free port); gdb's target remote drives it", { min: 0, max: 65535 }),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction
 count on every run, under both engines. With --serial stdio, standard input goes to COM1: a
@@ -120,7 +139,16 @@ image, a bad option), with a one-line message.`,
       : undefined;
     let r: RunResult;
     try {
-      r = await m.run(o["max-instructions"] ?? Infinity);
+      const limit = o["max-instructions"] ?? Infinity;
+      r =
+        o.gdb === undefined
+          ? await m.run(limit)
+          : await serveGdb(m, {
+              port: o.gdb,
+              maxInstructions: limit,
+              exitCode: exitStatus,
+              listening: (port) => process.stderr.write(`jit386: waiting for gdb on 127.0.0.1:${port} (target remote :${port})\n`),
+            });
     } finally {
       if (timer) {
         clearInterval(timer);
@@ -141,20 +169,8 @@ image, a bad option), with a one-line message.`,
         closeSync(statsFd);
       }
     }
-    switch (r.reason) {
-      case "exit":
-        return r.exitStatus ?? 0;
-      case "halt":
-      case "stopped":
-        return 0;
-      case "reset":
-        return EXIT_RESET;
-      case "shutdown":
-        process.stderr.write(`jit386: triple fault after ${r.instructions} instructions\n`);
-        return EXIT_SHUTDOWN;
-      case "limit":
-        process.stderr.write(`jit386: instruction limit reached (${r.instructions} instructions)\n`);
-        return EXIT_LIMIT;
-    }
+    if (r.reason === "shutdown") process.stderr.write(`jit386: triple fault after ${r.instructions} instructions\n`);
+    if (r.reason === "limit") process.stderr.write(`jit386: instruction limit reached (${r.instructions} instructions)\n`);
+    return exitStatus(r);
   },
 });

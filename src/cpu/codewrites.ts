@@ -16,22 +16,24 @@ import { CODE_MAP, PAGE_BUS_WRITE, PAGE_DECODED, PAGE_FLAGS_BASE, PAGE_TRANSLATE
  * Who hears about code writes, in the order they hear it: the descriptor shadow
  * first (a descriptor table may share a page with code), then the decode cache,
  * then the JIT's code cache (which may end the running region, so it goes after
- * the interpreter's bookkeeping), then a test harness watching writes.
+ * the interpreter's bookkeeping), then a debugger's write watchpoints
+ * (PAGE_WATCHED frames), then a test harness watching writes.
  */
 export const enum CodeWriteStage {
   DESCRIPTORS = 0,
   DECODED = 1,
   TRANSLATED = 2,
-  WATCH = 3,
+  DEBUGGER = 3,
+  WATCH = 4,
 }
-const STAGES = 4;
+const STAGES = 5;
 
 export type CodeWriteListener = (pa: number, size: number) => void;
 
 /**
  * Page-flag bits for which only writes to a marked chunk matter: a frame whose
  * flags hold nothing else can take data writes beside its code. Any other bit
- * (descriptor shadow, test watch, bus write) sends every write to the slow path.
+ * (descriptor shadow, debugger or test watch, bus write) sends every write to the slow path.
  */
 export const CODE_ONLY = PAGE_DECODED | PAGE_TRANSLATED;
 

@@ -89,6 +89,11 @@ export class Cpu {
   /** Decoded GDT and LDT entries (the first code-write subscriber). */
   readonly descriptorShadow: DescriptorShadow;
   /**
+   * An external debugger's read watchpoints: while set, told of every data read
+   * through the linear read path (bulk string runs stand aside meanwhile).
+   */
+  watchRead: ((la: number, bytes: number) => void) | null = null;
+  /**
    * True while the CPU makes implicit supervisor accesses (descriptor tables, TSS,
    * IDT): paging checks them as CPL 0 whatever the current CPL.
    */
@@ -613,14 +618,17 @@ export class Cpu {
   }
 
   readLin8(la: number): number {
+    if (this.watchRead !== null) this.watchRead(la, 1);
     return this.readPhys8(this.translate(la, false));
   }
   readLin16(la: number): number {
     if ((la & 0xfff) === 0xfff) return this.readLin8(la) | (this.readLin8(la + 1) << 8);
+    if (this.watchRead !== null) this.watchRead(la, 2);
     return this.readPhys16(this.translate(la, false));
   }
   readLin32(la: number): number {
     if ((la & 0xfff) > 0xffc) return this.readLin16(la) | (this.readLin16(la + 2) << 16);
+    if (this.watchRead !== null) this.watchRead(la, 4);
     return this.readPhys32(this.translate(la, false));
   }
   writeLin8(la: number, v: number): void {

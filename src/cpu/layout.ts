@@ -88,8 +88,9 @@ export const FPU_REGS = 0x220;
  * when they touch a chunk the code map marks); bit 2: the descriptor shadow decoded entries from it
  * (descshadow.ts); bit 3: writes to the frame do not land in RAM but go to
  * the memory bus (Cpu.mmio), as for firmware shadow RAM that the chipset keeps
- * read-only; bit 7: reserved for test harnesses that watch writes.
- * Bits 2 and 7 make every write to the frame reach the subscribers. Any bit but
+ * read-only; bit 4: an external debugger watches writes to the frame;
+ * bit 7: reserved for test harnesses that watch writes.
+ * Bits 2, 4 and 7 make every write to the frame reach the subscribers. Any bit but
  * 0 and 1 keeps compiled stores and bulk string writes off the fast path.
  */
 export const PAGE_FLAGS_BASE = 0x10000;
@@ -98,6 +99,7 @@ export const PAGE_FLAGS_SIZE = 0x100000;
 export const PAGE_DECODED = 1;
 export const PAGE_TRANSLATED = 2;
 export const PAGE_BUS_WRITE = 8;
+export const PAGE_WATCHED = 16;
 
 /**
  * Decoded descriptor shadows (system layer): the GDT's and the current LDT's

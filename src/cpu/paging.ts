@@ -110,6 +110,23 @@ export function translateSlow(c: Cpu, la: number, write: boolean, user: boolean)
 }
 
 /**
+ * The physical address `la` maps to (unsigned), or -1 when it is not mapped, found from
+ * the page tables in RAM without checking rights, setting accessed bits,
+ * filling the TLB or faulting: what a debugger reads the guest's memory through.
+ */
+export function peekTranslate(c: Cpu, la: number): number {
+  const a20 = c.a20Mask;
+  if (c.cr0 >= 0) return (la & a20) >>> 0;
+  const entry = (addr: number): number => (addr >>> 0 <= c.ramBytes - 4 ? c.readPhys32(addr) : 0);
+  const pde = entry(((c.cr3 & ~0xfff) | ((la >>> 20) & 0xffc)) & a20);
+  if (!(pde & PTE_P)) return -1;
+  if (pde & PDE_PS && c.cr4 & CR4_PSE) return (((pde & 0xffc00000) | (la & 0x003fffff)) & a20) >>> 0;
+  const pte = entry(((pde & ~0xfff) | ((la >>> 10) & 0xffc)) & a20);
+  if (!(pte & PTE_P)) return -1;
+  return (((pte & ~0xfff) | (la & 0xfff)) & a20) >>> 0;
+}
+
+/**
  * Drop cached translations: all of them, or all but the global ones (a CR3 load).
  * Costs one pass over the pages filled since the last flush.
  */

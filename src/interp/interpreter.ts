@@ -14,6 +14,7 @@ import { type CodeBytes, decode } from "../decode/decoder.js";
 import { Insn } from "../decode/insn.js";
 import { DecodeCache, type DecodedPage } from "./decodecache.js";
 import { checkInstructionBreakpoint, deliverException, InterruptKind, singleStepTrap } from "../cpu/interrupts.js";
+import type { DebugMonitor } from "./monitor.js";
 import { HANDLERS } from "./registry.js";
 
 const EFLAGS_I = EFLAGS >> 2;
@@ -58,6 +59,11 @@ export class Interpreter {
   irqPending = false;
   /** An NMI is latched: runUntil returns once it can be taken (no shadow, not blocked by an earlier NMI). */
   nmiPending = false;
+  /**
+   * An external debugger (ARCHITECTURE.md, "Debugging with gdb"): while set,
+   * every instruction takes stepDebug, which asks it first.
+   */
+  monitor: DebugMonitor | null = null;
 
   constructor(readonly cpu: Cpu) {
     this.decodeCache = new DecodeCache(cpu);
@@ -139,7 +145,7 @@ export class Interpreter {
   /** Execute one instruction; a fault is delivered as an exception. */
   step(): void {
     const i = this.cpu.i32;
-    if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
+    if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff) || this.monitor !== null) {
       this.stepDebug();
       return;
     }
@@ -152,14 +158,21 @@ export class Interpreter {
   }
 
   /**
-   * step() while single-stepping, instruction breakpoints, RF or the interrupt
-   * shadow are in play. TF as the instruction began decides the trap (so the
-   * instruction that sets TF is not trapped, the one that clears it is); an
-   * instruction that opens the interrupt shadow (MOV SS, POP SS) delays it.
+   * step() while single-stepping, instruction breakpoints, RF, the interrupt
+   * shadow or a debug monitor are in play. The monitor may stop the run before
+   * the instruction, which then has not begun. TF as the instruction began
+   * decides the trap (so the instruction that sets TF is not trapped, the one
+   * that clears it is); an instruction that opens the interrupt shadow (MOV SS,
+   * POP SS) delays it.
    */
   private stepDebug(): void {
     const c = this.cpu;
     const i = c.i32;
+    const monitor = this.monitor;
+    if (monitor !== null && monitor.beforeInstruction((i[CS_BASE_I] + i[EIP_I]) | 0)) {
+      this.attention = true;
+      return;
+    }
     const flags = i[EFLAGS_I];
     const shadowBefore = i[SHADOW_I];
     if (!(flags & RF) && checkInstructionBreakpoint(c)) return;
@@ -230,7 +243,7 @@ export class Interpreter {
     while (f[ICOUNT_F] < target) {
       const start = i[EIP_I];
       let next: number;
-      if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
+      if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff) || this.monitor !== null) {
         this.stepDebug();
         next = start;
       } else {

@@ -36,6 +36,8 @@ let spanPa = 0;
  * step. Sets spanPa. `n` is the element size in bytes.
  */
 function span(c: Cpu, s: number, r: number, a32: boolean, n: number, delta: number, write: boolean, max: number): number {
+  // A debugger watching reads sees every element through Cpu.readLin.
+  if (c.watchRead !== null) return 0;
   const attr = c.segAttr(s);
   const type = attr & 0x0e;
   // Rights as linear() checks them; expand-down limits are left to the element step.
