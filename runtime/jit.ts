@@ -200,7 +200,7 @@ export class JitEngine implements Engine {
       pa = (e & ~0xfff) | (la & 0xfff);
     } else {
       pa = la & c.a20Mask;
-      if (pa >>> 0 >= c.ramBytes) return undefined;
+      if (!c.isRam(pa >>> 0, 1)) return undefined;
     }
     return this.cache.slot(pa, context, mode, eip, csBase, csLimit);
   }

@@ -20,6 +20,9 @@ import { IoPortBus } from "../src/devices/portbus.js";
 import { PostCodePort } from "../src/devices/post.js";
 import { Rtc146818 } from "../src/devices/rtc.js";
 import { Uart16550 } from "../src/devices/uart16550.js";
+import { DISPI_INDEX_PORT, Vga } from "../src/devices/vga.js";
+import { VGA_PCI_DEVICE, VgaPci } from "../src/devices/vgapci.js";
+import { VIDEO_WINDOW, VIDEO_WINDOW_SIZE } from "../src/cpu/layout.js";
 import { Interpreter } from "../src/interp/interpreter.js";
 import { type Engine, InterpreterEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
@@ -67,6 +70,9 @@ export class Machine {
   readonly pci = new PciHost();
   /** The PIIX parts, fw_cfg and firmware (runtime/pc.ts). */
   readonly pc: PcPlatform;
+  /** The VGA with Bochs VBE, and its PCI function (ARCHITECTURE.md, "Display"). */
+  readonly vga = new Vga();
+  readonly vgaPci: VgaPci;
 
   /** `storage`: the IDE drives (runtime/pc.ts), opened by the runtime from image files. */
   constructor(opts: MachineOptions = {}, storage: StorageOptions = {}) {
@@ -138,6 +144,14 @@ export class Machine {
     ports.register(0x3f8, 8, this.com1);
     this.com2 = new Uart16550(0x2f8, () => {}, (l) => irq.setIrq(3, l));
     ports.register(0x2f8, 8, this.com2);
+
+    const vga = this.vga;
+    for (const port of [0x3b4, 0x3b5, 0x3ba, 0x3d4, 0x3d5, 0x3da]) ports.register(port, 1, vga);
+    ports.register(0x3c0, 16, vga);
+    ports.register(DISPI_INDEX_PORT, 2, vga);
+    cpu.mapMmio(vga.window, VIDEO_WINDOW, VIDEO_WINDOW_SIZE);
+    this.vgaPci = new VgaPci(cpu, vga);
+    this.pci.register(VGA_PCI_DEVICE, 0, this.vgaPci.config);
 
     this.pc = new PcPlatform(this, storage);
   }
