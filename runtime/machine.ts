@@ -28,6 +28,7 @@ import { type Engine, InterpreterEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { JitEngine } from "./jit.js";
 import { PcPlatform, type StorageOptions } from "./pc.js";
+import { screenshotPng } from "./screenshot.js";
 import type { MachineEvents, MachineOptions, RunResult } from "./types.js";
 import { checkBytes, checkFunction, checkInt, checkLimit, checkMachineOptions, checkName } from "./validate.js";
 
@@ -208,6 +209,11 @@ export class Machine {
   /** Bytes typed into COM1 (the host side of the serial console); they wait for the guest to read them. */
   sendSerial(data: Uint8Array | string): void {
     this.com1.send(typeof data === "string" ? new TextEncoder().encode(data) : checkBytes(data, "sendSerial(): data"));
+  }
+
+  /** What the display shows (text or graphics mode), as a PNG file's bytes. */
+  screenshot(): Uint8Array {
+    return screenshotPng(this.vga);
   }
 
   readMemory(pa: number, length: number): Uint8Array {
