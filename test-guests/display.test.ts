@@ -13,9 +13,11 @@ import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
 import { openMedium } from "../runtime/disk.js";
 import { bootFirmware, DEFAULT_BIOS, DEFAULT_VGA_BIOS } from "../runtime/image.js";
-import { createMachine } from "../runtime/machine.js";
+import { terminalScancodes } from "../runtime/keys.js";
+import { createMachine, type Machine } from "../runtime/machine.js";
 
 const BOOT_SECTOR = new URL("../guests/boot/bootsector.bin", import.meta.url).pathname;
+const VGA_MODES = new URL("../guests/boot/vgamodes.bin", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "jit386-display-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -120,5 +122,73 @@ describe("the VGA under SeaBIOS", () => {
     expect(status).toBe(1);
     const png = PNG.sync.read(readFileSync(file));
     expect(readScreen(png, interp.font, 1)[0]).toMatch(/^SeaBIOS \(version/);
+  });
+});
+
+/** Boot guests/boot/vgamodes.bin from a disk; run until the debug console shows `text`. */
+function runUntil(m: Machine, debug: () => string, text: string): void {
+  for (let k = 0; k < 400 && !debug().includes(text); k++) m.runSync(250_000);
+  expect(debug()).toContain(text);
+}
+
+interface ModesRun {
+  debug: string;
+  mode12: Uint8Array;
+  vbe: Uint8Array;
+  instructions: number;
+}
+
+function modes(engine: "interp" | "jit"): ModesRun {
+  const img = new Uint8Array(1 << 20);
+  img.set(readFileSync(VGA_MODES), 0);
+  const path = join(work, `modes-${engine}.img`);
+  writeFileSync(path, img);
+  const m = createMachine({ memMiB: 32, engine }, { disks: [openMedium(path, "disk").backend] });
+  let debug = "";
+  m.on("debugcon", (b) => (debug += String.fromCharCode(b)));
+  bootFirmware(m, firmware());
+  runUntil(m, () => debug, "mode 12h\n");
+  const mode12 = m.screenshot();
+  m.kbc.sendScancodes(terminalScancodes("x"));
+  const r = m.runSync(100_000_000);
+  expect(r).toMatchObject({ reason: "exit", exitStatus: 1 });
+  return { debug, mode12, vbe: m.screenshot(), instructions: m.instructionCount };
+}
+
+describe("graphics modes and the keyboard through SeaBIOS's INT 10h and INT 16h", () => {
+  const interp = modes("interp");
+  const jit = modes("jit");
+  const pixel = (png: PNG, x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
+
+  it("mode 12h: 640x480 planar, pixels drawn by the BIOS through the planes", () => {
+    const png = PNG.sync.read(Buffer.from(interp.mode12));
+    expect([png.width, png.height]).toEqual([640, 480]);
+    for (const x of [0, 50, 99]) expect(pixel(png, x, 10)).toEqual([170, 0, 0]);
+    expect(pixel(png, 100, 10)).toEqual([0, 0, 0]);
+    expect(pixel(png, 0, 11)).toEqual([0, 0, 0]);
+    expect(pixel(png, 639, 479)).toEqual([255, 255, 85]);
+    let lit = 0;
+    for (let o = 0; o < png.data.length; o += 4) if (png.data[o] | png.data[o + 1] | png.data[o + 2]) lit++;
+    expect(lit).toBe(101);
+  });
+
+  it("a key typed on the keyboard reaches INT 16h as its set 1 scan code and character", () => {
+    expect(interp.debug).toContain("key 2D78\n");
+  });
+
+  it("VBE mode 101h: 640x480 in 256 colours through the banked window", () => {
+    expect(interp.debug).toContain("vbe 004F\n");
+    const png = PNG.sync.read(Buffer.from(interp.vbe));
+    expect([png.width, png.height]).toEqual([640, 480]);
+    expect(pixel(png, 0, 20)).toEqual([170, 0, 0]);
+    expect(pixel(png, 99, 20)).toEqual([170, 0, 0]);
+    expect(pixel(png, 100, 20)).toEqual([0, 0, 0]);
+  });
+
+  it("both engines show the same pictures after the same instructions", () => {
+    expect(jit.debug).toBe(interp.debug);
+    expect(jit.instructions).toBe(interp.instructions);
+    expect(Buffer.from(jit.mode12).equals(Buffer.from(interp.mode12))).toBe(true);
+    expect(Buffer.from(jit.vbe).equals(Buffer.from(interp.vbe))).toBe(true);
   });
 });
