@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
+import { runDiff } from "../runtime/diff.js";
 import { openMedium } from "../runtime/disk.js";
 import { bootFirmware, DEFAULT_BIOS, DEFAULT_VGA_BIOS } from "../runtime/image.js";
 import { terminalScancodes } from "../runtime/keys.js";
@@ -183,6 +184,18 @@ describe("graphics modes and the keyboard through SeaBIOS's INT 10h and INT 16h"
     expect(pixel(png, 0, 20)).toEqual([170, 0, 0]);
     expect(pixel(png, 99, 20)).toEqual([170, 0, 0]);
     expect(pixel(png, 100, 20)).toEqual([0, 0, 0]);
+  });
+
+  it("in lockstep, the engines agree at every region exit through the mode changes", () => {
+    const img = new Uint8Array(1 << 20);
+    img.set(readFileSync(VGA_MODES), 0);
+    const path = join(work, "modes-diff.img");
+    writeFileSync(path, img);
+    // No key comes: the run ends at the limit, in INT 16h's wait after mode 12h was drawn.
+    const r = runDiff(undefined, "", { memMiB: 32, ramEvery: 64, maxInstructions: 30_000_000, storage: () => ({ disks: [openMedium(path, "disk").backend] }), firmware: firmware() });
+    expect(r.differences).toEqual([]);
+    expect(r.agree).toBe(true);
+    expect(r.exits).toBeGreaterThan(10_000);
   });
 
   it("both engines show the same pictures after the same instructions", () => {
