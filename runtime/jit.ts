@@ -291,7 +291,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile, this.cpu.videoWindow);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;

@@ -80,7 +80,7 @@ export class Machine {
     checkMachineOptions(opts);
     const mib = opts.memMiB ?? 64;
     this.reboot = opts.reboot ?? false;
-    const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
+    const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024, videoWindow: true }));
     cpu.ports = this.ports;
     this.interpreter = new Interpreter(cpu);
     this.jit = (opts.engine ?? "jit") === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;

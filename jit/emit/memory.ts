@@ -53,11 +53,9 @@ function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: 
     ptr = () => m.or(m.and(m.get(e), m.c(~0xfff)), m.and(m.get(la), m.c(0xfff)));
   } else {
     const pa = x.mode.a20 ? la : x.hold(m.and(m.get(la), m.c(~0x100000)));
-    // RAM below its size and outside the video window (Cpu.isRam): two unsigned compares.
-    ok = m.and(
-      m.leU(m.get(pa), m.c(x.services.ramBytes - bytes)),
-      m.geU(m.sub(m.get(pa), m.c(VIDEO_WINDOW - bytes + 1)), m.c(VIDEO_WINDOW_SIZE + bytes - 1)),
-    );
+    ok = m.leU(m.get(pa), m.c(x.services.ramBytes - bytes));
+    // Outside the video window too (Cpu.isRam): a second unsigned compare.
+    if (x.services.videoWindow) ok = m.and(ok, m.geU(m.sub(m.get(pa), m.c(VIDEO_WINDOW - bytes + 1)), m.c(VIDEO_WINDOW_SIZE + bytes - 1)));
     ptr = () => m.get(pa);
   }
   // An access crossing into the next page needs two translations and two code checks.

@@ -63,16 +63,23 @@ export const CR0_PG = 0x80000000 | 0;
 export interface CpuOptions {
   /** Guest RAM in bytes (multiple of 4 KiB). */
   ramBytes: number;
+  /**
+   * Leave the legacy video window 0xA0000–0xBFFFF out of RAM, for a VGA's memory
+   * there (a PC's machine has it; bare CPUs in tests address all their RAM).
+   */
+  videoWindow?: boolean;
 }
 
-/** [pa, pa + size) lies wholly in RAM of `ramBytes`, outside the video window (pa unsigned). */
-export function inRam(ramBytes: number, pa: number, size: number): boolean {
-  return pa + size <= ramBytes && (pa - (L.VIDEO_WINDOW - size + 1)) >>> 0 >= L.VIDEO_WINDOW_SIZE + size - 1;
+/** [pa, pa + size) does not touch the video window (pa unsigned). */
+export function outsideVideoWindow(pa: number, size: number): boolean {
+  return (pa - (L.VIDEO_WINDOW - size + 1)) >>> 0 >= L.VIDEO_WINDOW_SIZE + size - 1;
 }
 
 export class Cpu {
   readonly memory: WebAssembly.Memory;
   readonly ramBytes: number;
+  /** The video window 0xA0000–0xBFFFF is not RAM (CpuOptions.videoWindow). */
+  readonly videoWindow: boolean;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
@@ -113,6 +120,7 @@ export class Cpu {
       throw new RangeError(`guest RAM must be a positive multiple of 4 KiB up to 3 GiB (got ${opts.ramBytes})`);
     }
     this.ramBytes = opts.ramBytes;
+    this.videoWindow = opts.videoWindow ?? false;
     const bytes = L.memoryBytesFor(opts.ramBytes);
     const pages = bytes / L.WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -492,7 +500,7 @@ export class Cpu {
 
   /** Physical [pa, pa + size) is wholly RAM (pa unsigned): below the RAM size and outside the video window. */
   isRam(pa: number, size: number): boolean {
-    return inRam(this.ramBytes, pa, size);
+    return pa + size <= this.ramBytes && (!this.videoWindow || outsideVideoWindow(pa, size));
   }
 
   /** The window holding all of [pa, pa + size), if any. */
