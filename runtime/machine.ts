@@ -220,7 +220,10 @@ export class Machine {
     const ram = this.cpu.ramBytes;
     checkInt(pa, "readMemory(): address", 0, ram);
     checkInt(length, "readMemory(): length", 0, ram - pa);
-    return this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
+    const bytes = this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
+    // The video window is the VGA's: its bytes as the CPU would read them, without touching the latches.
+    for (let a = Math.max(pa, VIDEO_WINDOW); a < Math.min(pa + length, VIDEO_WINDOW + VIDEO_WINDOW_SIZE); a++) bytes[a - pa] = this.vga.readByte(a - VIDEO_WINDOW, true);
+    return bytes;
   }
 
   writeMemory(pa: number, data: Uint8Array): void {

@@ -62,6 +62,10 @@ describe("VGA memory", () => {
     expect(c.isRam(0x9ffff, 2)).toBe(false);
     expect(c.isRam(0xbffff, 1)).toBe(false);
     expect(c.isRam(0xc0000, 4)).toBe(true);
+    // The API reads and writes the window as the CPU does.
+    m.writeMemory(0xa0008, Uint8Array.of(7, 8));
+    expect(m.vga.vram.subarray(8, 10)).toEqual(Uint8Array.of(7, 8));
+    expect(m.readMemory(0x9fffe, 4)).toEqual(Uint8Array.of(0, 0x66, 0x55, 0x22));
   });
 
   it("text mode: odd/even puts characters in plane 0 and attributes in plane 1 at 0xB8000", () => {

@@ -157,7 +157,8 @@ export class Vga implements PortDevice {
     return at >= 0 && at < MAP_SIZE[map] ? at : -1;
   }
 
-  readByte(offset: number): number {
+  /** A read of the window: what the CPU gets, loading the latches in planar modes unless `peek`. */
+  readByte(offset: number, peek = false): number {
     if (this.vbeEnabled) {
       if (offset >= 0x10000) return 0xff;
       return this.vram[((this.dispi[Dispi.BANK] << 16) + offset) % VRAM_BYTES];
@@ -170,7 +171,8 @@ export class Vga implements PortDevice {
       const plane = (this.gfx[4] & 2) | (a & 1);
       return this.vram[((a >>> 1) << 2) | plane];
     }
-    const latch = (this.latch = this.vram32[a]);
+    const latch = this.vram32[a];
+    if (!peek) this.latch = latch;
     if (!(this.gfx[5] & GR5_READ_COMPARE)) return (latch >>> (8 * (this.gfx[4] & 3))) & 0xff;
     // Read mode 1: a bit is set where every plane the don't-care mask keeps matches the colour compare value.
     let diff = 0;
