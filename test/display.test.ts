@@ -224,6 +224,9 @@ describe("Bochs VBE and the PCI function", () => {
     expect(dispi(m, Dispi.ID, 0xb0c0)).toBe(0xb0c0);
     expect(dispi(m, Dispi.ID, 0x1234)).toBe(0xb0c0);
     expect(dispi(m, Dispi.VIDEO_MEMORY_64K)).toBe(256);
+    // Enabled before any resolution was set: still a picture.
+    dispi(m, Dispi.ENABLE, 0x01);
+    expect(PNG.sync.read(Buffer.from(m.screenshot())).width).toBe(1);
     dispi(m, Dispi.ENABLE, 0x02);
     expect(dispi(m, Dispi.XRES)).toBeGreaterThanOrEqual(1024);
     dispi(m, Dispi.ENABLE, 0);

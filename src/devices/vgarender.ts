@@ -174,8 +174,9 @@ function planarPicture(v: Vga): Picture {
 
 function vbePicture(v: Vga): Picture {
   const d = v.dispi;
-  const width = d[Dispi.XRES];
-  const height = d[Dispi.YRES];
+  // A guest may enable VBE before setting a resolution: a 1x1 picture then, as PNG needs one.
+  const width = Math.max(1, d[Dispi.XRES]);
+  const height = Math.max(1, d[Dispi.YRES]);
   const bpp = d[Dispi.BPP];
   const p = blank(width, height);
   const line = v.lineBytes();
