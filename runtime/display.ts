@@ -2,11 +2,11 @@
  * `jit386 run --display terminal`: the VGA's text screen drawn on the terminal
  * (ANSI colours, the hardware cursor, code page 437 as Unicode) and the
  * terminal's keys typed on the PS/2 keyboard (runtime/keys.ts). Ctrl-A X quits
- * as on the serial console; Ctrl-A Ctrl-A types Ctrl-A. Graphics modes show a
- * one-line note with their size (a screenshot shows them).
+ * as on the serial console; Ctrl-A Ctrl-A types Ctrl-A. Graphics modes are
+ * drawn scaled down to the terminal, two pixels a character cell (an upper
+ * half block in 24-bit colour over its lower half).
  */
-import { isTextMode, type TextScreen, textScreen } from "../src/devices/vgarender.js";
-import { Dispi } from "../src/devices/vga.js";
+import { isTextMode, type Picture, picture, type TextScreen, textScreen } from "../src/devices/vgarender.js";
 import { terminalScancodes } from "./keys.js";
 import type { Machine } from "./machine.js";
 
@@ -58,6 +58,20 @@ export function renderText(s: TextScreen, blink: boolean): string {
   return frame;
 }
 
+/** A picture scaled to `cols` × `rows` character cells of two pixels each (nearest pixel). */
+export function renderPicture(p: Picture, cols: number, rows: number): string {
+  let frame = "\x1b[H\x1b[?25l";
+  const rgb = (x: number, y: number): string => {
+    const o = (Math.min(p.height - 1, Math.floor((y * p.height) / (rows * 2))) * p.width + Math.min(p.width - 1, Math.floor((x * p.width) / cols))) * 4;
+    return `${p.rgba[o]};${p.rgba[o + 1]};${p.rgba[o + 2]}`;
+  };
+  for (let r = 0; r < rows; r++) {
+    if (r > 0) frame += "\r\n";
+    for (let c = 0; c < cols; c++) frame += `\x1b[38;2;${rgb(c, 2 * r)};48;2;${rgb(c, 2 * r + 1)}m▀`;
+  }
+  return frame + "\x1b[0m";
+}
+
 export function attachDisplay(m: Machine, write: (s: string) => void): () => void {
   const vga = m.vga;
   let shown = "";
@@ -67,8 +81,9 @@ export function attachDisplay(m: Machine, write: (s: string) => void): () => voi
     let frame: string;
     if (isTextMode(vga)) frame = renderText(textScreen(vga), (vga.attr[0x10] & 0x08) !== 0);
     else {
-      const size = vga.vbeEnabled ? `${vga.dispi[Dispi.XRES]}x${vga.dispi[Dispi.YRES]}x${vga.dispi[Dispi.BPP]}` : "VGA";
-      frame = `\x1b[H\x1b[2J\x1b[0m[graphics mode ${size}: see --screenshot]`;
+      const cols = process.stdout.isTTY ? process.stdout.columns : 80;
+      const rows = process.stdout.isTTY ? process.stdout.rows - 1 : 25;
+      frame = renderPicture(picture(vga), Math.max(1, cols), Math.max(1, rows));
     }
     if (frame !== shown) write(frame);
     shown = frame;

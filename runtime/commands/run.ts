@@ -64,7 +64,7 @@ export const run = command({
     bios: optionalText("FILE", "boot through SeaBIOS (default with --disk or --cdrom and no IMAGE; FILE: another BIOS image)"),
     boot: choice(["disk", "cdrom"], "the first boot device of the firmware boot (default: the disk, or the CD without one)"),
     vgabios: text("FILE|none", "the VGA BIOS of the firmware boot (default: SeaBIOS's vgabios-stdvga.bin, fetched with it); none: SeaBIOS's console on COM1"),
-    display: choice(["none", "terminal"], "terminal: the VGA text screen on this terminal, its keys to the PS/2 keyboard (Ctrl-A X quits; COM1's output to stdio is dropped)", "none"),
+    display: choice(["none", "terminal"], "terminal: the VGA's screen on this terminal (text, or graphics scaled down), its keys to the PS/2 keyboard (Ctrl-A X quits; COM1's output to stdio is dropped)", "none"),
     screenshot: text("FILE.png", "write what the display shows (text or graphics) to FILE.png when the run ends"),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction

@@ -32,7 +32,14 @@ describe("jit386 run --display and --screenshot", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(1);
     expect(readFileSync(join(work, "debugcon.txt"), "latin1")).toContain("PASS keyboard: set 1 make and break of A through the controller");
-    expect(r.stdout).toContain("[graphics mode VGA");
+    // Mode 13h on 80x25 cells of two pixels, 4x4 pixels apart: cell (3, 1) samples (12, 8) and (12, 12),
+    // inside the red rectangle (10..29, 5..14); cell (2, 1) samples x = 8, left of it.
+    const frames = r.stdout.split("\x1b[H");
+    const last = frames[frames.length - 1].split("\r\n");
+    expect(last).toHaveLength(25);
+    const cells = last[1].split("▀");
+    expect(cells[3]).toBe("\x1b[38;2;255;0;0;48;2;255;0;0m");
+    expect(cells[2]).toBe("\x1b[38;2;0;0;0;48;2;0;0;0m");
     expect(existsSync(file)).toBe(true);
     const png = PNG.sync.read(readFileSync(file));
     expect([png.width, png.height]).toEqual([320, 200]);
