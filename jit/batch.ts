@@ -36,6 +36,7 @@ export class ModuleBuilder implements ModuleServices {
     readonly ramBytes: number,
     chunkShift: number,
     readonly profile = false,
+    readonly videoWindow = false,
   ) {
     this.m.importMemory();
     for (const [name, params, result] of IMPORTS) this.m.importFunction(name, params, result);

@@ -77,6 +77,11 @@ export class Machine {
   }
 
   /** A copy of guest physical memory [address, address + length). */
+  /** What the display shows (the VGA's text or graphics mode), as the bytes of a PNG file. */
+  screenshot(): Uint8Array {
+    return coreOf(this, "screenshot()").screenshot();
+  }
+
   readMemory(address: number, length: number): Uint8Array {
     return coreOf(this, "readMemory()").readMemory(address, length);
   }

@@ -71,6 +71,7 @@ export function bootImage(m: Machine, path: string, image: Uint8Array, opts: Boo
 /** Where `npm run guests:bios` puts SeaBIOS and its VGA BIOSes. */
 export const BIOS_DIR = fileURLToPath(new URL("../guests/bios/build/", import.meta.url));
 export const DEFAULT_BIOS = BIOS_DIR + "bios-256k.bin";
+export const DEFAULT_VGA_BIOS = BIOS_DIR + "vgabios-stdvga.bin";
 
 /** Firmware images: a power of two from 64 KiB to 1 MiB, as the flash below 4 GiB is. */
 export function checkBiosImage(path: string, image: Uint8Array): void {
@@ -86,6 +87,16 @@ export function readBios(path: string): Uint8Array {
   const image = readImage(path, "BIOS");
   checkBiosImage(path, image);
   return image;
+}
+
+/**
+ * The VGA BIOS of a firmware boot: the named file, none for "none", else the
+ * one fetched with SeaBIOS when it is there (without one, SeaBIOS uses COM1).
+ */
+export function readVgaBios(path: string | undefined): Uint8Array | undefined {
+  if (path === "none") return undefined;
+  if (path === undefined) return existsSync(DEFAULT_VGA_BIOS) ? readImage(DEFAULT_VGA_BIOS, "VGA BIOS") : undefined;
+  return readImage(path, "VGA BIOS");
 }
 
 /**

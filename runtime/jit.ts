@@ -200,7 +200,7 @@ export class JitEngine implements Engine {
       pa = (e & ~0xfff) | (la & 0xfff);
     } else {
       pa = la & c.a20Mask;
-      if (pa >>> 0 >= c.ramBytes) return undefined;
+      if (!c.isRam(pa >>> 0, 1)) return undefined;
     }
     return this.cache.slot(pa, context, mode, eip, csBase, csLimit);
   }
@@ -291,7 +291,7 @@ export class JitEngine implements Engine {
     this.queue = [];
     if (slots.length === 0) return;
     const t0 = performance.now();
-    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile, this.cpu.videoWindow);
     const tracked: TrackedRegion[] = [];
     for (const slot of slots) {
       if (slot.state !== SlotState.QUEUED) continue;

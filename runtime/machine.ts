@@ -20,11 +20,15 @@ import { IoPortBus } from "../src/devices/portbus.js";
 import { PostCodePort } from "../src/devices/post.js";
 import { Rtc146818 } from "../src/devices/rtc.js";
 import { Uart16550 } from "../src/devices/uart16550.js";
+import { DISPI_INDEX_PORT, Vga } from "../src/devices/vga.js";
+import { VGA_PCI_DEVICE, VgaPci } from "../src/devices/vgapci.js";
+import { VIDEO_WINDOW, VIDEO_WINDOW_SIZE } from "../src/cpu/layout.js";
 import { Interpreter } from "../src/interp/interpreter.js";
 import { type Engine, InterpreterEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { JitEngine } from "./jit.js";
 import { PcPlatform, type StorageOptions } from "./pc.js";
+import { screenshotPng } from "./screenshot.js";
 import type { MachineEvents, MachineOptions, RunResult } from "./types.js";
 import { checkBytes, checkFunction, checkInt, checkLimit, checkMachineOptions, checkName } from "./validate.js";
 
@@ -67,13 +71,16 @@ export class Machine {
   readonly pci = new PciHost();
   /** The PIIX parts, fw_cfg and firmware (runtime/pc.ts). */
   readonly pc: PcPlatform;
+  /** The VGA with Bochs VBE, and its PCI function (ARCHITECTURE.md, "Display"). */
+  readonly vga = new Vga();
+  readonly vgaPci: VgaPci;
 
   /** `storage`: the IDE drives (runtime/pc.ts), opened by the runtime from image files. */
   constructor(opts: MachineOptions = {}, storage: StorageOptions = {}) {
     checkMachineOptions(opts);
     const mib = opts.memMiB ?? 64;
     this.reboot = opts.reboot ?? false;
-    const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024 }));
+    const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024, videoWindow: true }));
     cpu.ports = this.ports;
     this.interpreter = new Interpreter(cpu);
     this.jit = (opts.engine ?? "jit") === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
@@ -139,6 +146,14 @@ export class Machine {
     this.com2 = new Uart16550(0x2f8, () => {}, (l) => irq.setIrq(3, l));
     ports.register(0x2f8, 8, this.com2);
 
+    const vga = this.vga;
+    for (const port of [0x3b4, 0x3b5, 0x3ba, 0x3d4, 0x3d5, 0x3da]) ports.register(port, 1, vga);
+    ports.register(0x3c0, 16, vga);
+    ports.register(DISPI_INDEX_PORT, 2, vga);
+    cpu.mapMmio(vga.window, VIDEO_WINDOW, VIDEO_WINDOW_SIZE);
+    this.vgaPci = new VgaPci(cpu, vga);
+    this.pci.register(VGA_PCI_DEVICE, 0, this.vgaPci.config);
+
     this.pc = new PcPlatform(this, storage);
   }
 
@@ -196,11 +211,19 @@ export class Machine {
     this.com1.send(typeof data === "string" ? new TextEncoder().encode(data) : checkBytes(data, "sendSerial(): data"));
   }
 
+  /** What the display shows (text or graphics mode), as a PNG file's bytes. */
+  screenshot(): Uint8Array {
+    return screenshotPng(this.vga);
+  }
+
   readMemory(pa: number, length: number): Uint8Array {
     const ram = this.cpu.ramBytes;
     checkInt(pa, "readMemory(): address", 0, ram);
     checkInt(length, "readMemory(): length", 0, ram - pa);
-    return this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
+    const bytes = this.cpu.u8.slice(RAM_BASE + pa, RAM_BASE + pa + length);
+    // The video window is the VGA's: its bytes as the CPU would read them, without touching the latches.
+    for (let a = Math.max(pa, VIDEO_WINDOW); a < Math.min(pa + length, VIDEO_WINDOW + VIDEO_WINDOW_SIZE); a++) bytes[a - pa] = this.vga.readByte(a - VIDEO_WINDOW, true);
+    return bytes;
   }
 
   writeMemory(pa: number, data: Uint8Array): void {

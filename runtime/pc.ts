@@ -35,7 +35,7 @@ export type BootDevice = "disk" | "cdrom";
 export interface FirmwareOptions {
   /** The system BIOS image (SeaBIOS's bios-256k.bin): mapped at the top of 4 GiB, its last 128 KiB below 1 MiB. */
   bios: Uint8Array;
-  /** A VGA BIOS, handed to the firmware as the fw_cfg file "vgaroms/vgabios.bin". */
+  /** A VGA BIOS, in the VGA's PCI ROM BAR (SeaBIOS copies it to 0xC0000 and runs it). */
   vgaBios?: Uint8Array;
   /** First boot device (default: the disk). */
   boot?: BootDevice;
@@ -109,7 +109,7 @@ export class PcPlatform {
     f.setItem(FwCfgItem.E820_TABLE, le32(0));
     f.setItem(FwCfgItem.UUID, new Uint8Array(16));
     // Without a VGA BIOS, the firmware's text console goes to COM1 (and takes its keys from there).
-    if (opts.vgaBios) f.addFile("vgaroms/vgabios.bin", opts.vgaBios);
+    if (opts.vgaBios) m.vgaPci.setRom(opts.vgaBios);
     else f.addFile("etc/sercon-port", le16(0x3f8));
     const order = opts.boot === "cdrom" ? BOOT_CD | (BOOT_HD << 4) : BOOT_HD | (BOOT_CD << 4);
     m.rtc.setCmos(CMOS_BOOTFLAG2, order);
@@ -123,6 +123,8 @@ export class PcPlatform {
     for (let n = 0; n < PAM_REGISTERS; n++) host.bytes[PAM_REGISTER + n] = 0;
     this.fwcfg.reset();
     this.ide.reset();
+    this.m.vga.reset();
+    this.m.vgaPci.reset();
   }
 }
 

@@ -33,6 +33,8 @@ export interface ModuleServices {
   /** Register an instruction for the generic helper; returns its id in the module's table. */
   helperId(i: Insn): number;
   readonly ramBytes: number;
+  /** The video window is not RAM (Cpu.videoWindow): the fast path's test excludes it. */
+  readonly videoWindow: boolean;
   /** Count the instructions of completed check-free blocks in JIT_CLEAN (a statistic). */
   readonly profile: boolean;
 }

@@ -15,7 +15,7 @@
  * change registers or flags, and a read-modify-write checks for writing first):
  * the exit leaves the registers as they were before it.
  */
-import { PAGE_FLAGS_BASE, RAM_BASE, SEG_BASE, SEG_LIMIT, TLB_ENTRIES, TLB_RAM } from "../../src/cpu/layout.js";
+import { PAGE_FLAGS_BASE, RAM_BASE, SEG_BASE, SEG_LIMIT, TLB_ENTRIES, TLB_RAM, VIDEO_WINDOW, VIDEO_WINDOW_SIZE } from "../../src/cpu/layout.js";
 import {
   NEED_SUPER_READ,
   NEED_SUPER_WRITE,
@@ -54,6 +54,8 @@ function fastPath(x: Ctx, seg: number, off: Local<"i32">, bytes: number, write: 
   } else {
     const pa = x.mode.a20 ? la : x.hold(m.and(m.get(la), m.c(~0x100000)));
     ok = m.leU(m.get(pa), m.c(x.services.ramBytes - bytes));
+    // Outside the video window too (Cpu.isRam): a second unsigned compare.
+    if (x.services.videoWindow) ok = m.and(ok, m.geU(m.sub(m.get(pa), m.c(VIDEO_WINDOW - bytes + 1)), m.c(VIDEO_WINDOW_SIZE + bytes - 1)));
     ptr = () => m.get(pa);
   }
   // An access crossing into the next page needs two translations and two code checks.

@@ -1,7 +1,7 @@
 /** `jit386 diff IMAGE`: run the interpreter and the JIT in lockstep and report the first difference. */
 import { openStorage } from "../disk.js";
 import { UsageError } from "../errors.js";
-import { DEFAULT_BIOS, readBios, readImage } from "../image.js";
+import { DEFAULT_BIOS, readBios, readImage, readVgaBios } from "../image.js";
 import { DIFF_DEFAULTS, runDiff } from "../diff.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { roundedJson } from "../stats.js";
@@ -30,6 +30,7 @@ export const diff = command({
     cdrom: text("FILE", "a raw CD image, as for 'jit386 run'"),
     bios: optionalText("FILE", "boot through SeaBIOS (default with --disk or --cdrom and no IMAGE; FILE: another BIOS image)"),
     boot: choice(["disk", "cdrom"], "the first boot device of the firmware boot (default: the disk, or the CD without one)"),
+    vgabios: text("FILE|none", "the VGA BIOS of the firmware boot, as for 'jit386 run'"),
   },
   details: `Both machines run the ordinary run loop (devices, interrupts, virtual time); the whole machine
 state (registers, flags, segment caches, control registers, RAM by page hash, serial and debug
@@ -45,11 +46,12 @@ exit status: 0 when the engines agree to the end, 1 when they differ, 2 for bad 
     const firmware = o.bios !== undefined || (path === undefined && (o.disk.length > 0 || o.cdrom !== undefined));
     if (firmware && path !== undefined) throw new UsageError("--bios boots from the disks and the CD: give it no IMAGE (an IMAGE is loaded directly)");
     if (!firmware && path === undefined) throw new UsageError("diff: missing IMAGE (see 'jit386 help diff')");
+    if (!firmware && o.vgabios !== undefined) throw new UsageError("--vgabios needs the firmware boot (--bios, or a --disk or --cdrom without an IMAGE)");
     const image = path !== undefined ? readImage(path) : undefined;
     const boot = o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk");
     const r = runDiff(image, path ?? "", {
       storage: () => openStorage(o.disk, o.cdrom),
-      firmware: firmware ? { bios: readBios(o.bios || DEFAULT_BIOS), boot } : undefined,
+      firmware: firmware ? { bios: readBios(o.bios || DEFAULT_BIOS), vgaBios: readVgaBios(o.vgabios), boot } : undefined,
       memMiB: o.mem,
       maxInstructions: o["max-instructions"],
       from: o.from,

@@ -2,10 +2,11 @@
 import { closeSync, createWriteStream, writeSync } from "node:fs";
 import { DEFAULT_IPS } from "../../src/devices/clock.js";
 import { attachConsole } from "../console.js";
+import { attachDisplay } from "../display.js";
 import { openOutput } from "../files.js";
 import { openStorage } from "../disk.js";
 import { UsageError } from "../errors.js";
-import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readImage } from "../image.js";
+import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readImage, readVgaBios } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { serveGdb } from "../gdb/server.js";
@@ -80,7 +81,9 @@ export const run = command({
     cdrom: text("FILE", "a raw CD image (ISO 9660) in the IDE CD-ROM drive"),
     bios: optionalText("FILE", "boot through SeaBIOS (default with --disk or --cdrom and no IMAGE; FILE: another BIOS image)"),
     boot: choice(["disk", "cdrom"], "the first boot device of the firmware boot (default: the disk, or the CD without one)"),
-    vgabios: text("FILE", "a VGA BIOS for the firmware boot (needs the VGA device)"),
+    vgabios: text("FILE|none", "the VGA BIOS of the firmware boot (default: SeaBIOS's vgabios-stdvga.bin, fetched with it); none: SeaBIOS's console on COM1"),
+    display: choice(["none", "terminal"], "terminal: the VGA's screen on this terminal (text, or graphics scaled down), its keys to the PS/2 keyboard (Ctrl-A X quits; COM1's output to stdio is dropped)", "none"),
+    screenshot: text("FILE.png", "write what the display shows (text or graphics) to FILE.png when the run ends"),
     gdb: int("PORT", "hold the guest before its first instruction and wait for gdb on 127.0.0.1:PORT (0: any free port); gdb's target remote drives it", { min: 0, max: 65535 }),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction
@@ -102,7 +105,8 @@ image, a bad option), with a one-line message.`,
     const bytes = firmware ? undefined : readImage(path);
     const initrd = o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined;
     const bios = firmware ? readBios(o.bios || DEFAULT_BIOS) : undefined;
-    const vgaBios = o.vgabios !== undefined ? readImage(o.vgabios, "VGA BIOS") : undefined;
+    const vgaBios = firmware ? readVgaBios(o.vgabios) : undefined;
+    const screenshotFd = o.screenshot !== undefined ? openOutput(o.screenshot, "screenshot") : undefined;
     const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
     const m = createMachine(
       {
@@ -120,13 +124,14 @@ image, a bad option), with a one-line message.`,
     if (bios) bootFirmware(m, { bios, vgaBios, boot: o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk") });
     else bootImage(m, path, bytes!, { cmdline: o.append, initrd });
 
-    const serial = openSink(o.serial, "serial");
+    const terminal = o.display === "terminal";
+    const serial = openSink(terminal && o.serial === "stdio" ? "none" : o.serial, "serial");
     m.on("serial", (b) => serial.write(Uint8Array.of(b)));
     const debugcon = o.debugcon !== undefined ? openSink(o.debugcon, "debugcon") : undefined;
     if (debugcon) m.on("debugcon", (b) => debugcon.write(Uint8Array.of(b)));
     const post = o.post !== undefined ? openSink(o.post, "POST") : undefined;
     if (post) m.on("post", (c) => post.write(new TextEncoder().encode(c.toString(16).padStart(2, "0") + "\n")));
-    const detachConsole = o.serial === "stdio" ? attachConsole(m) : () => {};
+    const detachConsole = terminal ? attachDisplay(m, out) : o.serial === "stdio" ? attachConsole(m) : () => {};
     const unwatch = onStdoutClosed(() => m.stop());
 
     const progress = o.stats !== undefined && process.stderr.isTTY;
@@ -161,6 +166,10 @@ image, a bad option), with a one-line message.`,
       post?.close();
     }
     const seconds = (performance.now() - t0) / 1000;
+    if (screenshotFd !== undefined) {
+      writeSync(screenshotFd, m.screenshot());
+      closeSync(screenshotFd);
+    }
     if (o.stats !== undefined) {
       const json = statsJson(m, r, seconds) + "\n";
       if (statsFd === undefined) process.stderr.write(json);

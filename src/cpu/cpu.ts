@@ -63,11 +63,23 @@ export const CR0_PG = 0x80000000 | 0;
 export interface CpuOptions {
   /** Guest RAM in bytes (multiple of 4 KiB). */
   ramBytes: number;
+  /**
+   * Leave the legacy video window 0xA0000–0xBFFFF out of RAM, for a VGA's memory
+   * there (a PC's machine has it; bare CPUs in tests address all their RAM).
+   */
+  videoWindow?: boolean;
+}
+
+/** [pa, pa + size) does not touch the video window (pa unsigned). */
+export function outsideVideoWindow(pa: number, size: number): boolean {
+  return (pa - (L.VIDEO_WINDOW - size + 1)) >>> 0 >= L.VIDEO_WINDOW_SIZE + size - 1;
 }
 
 export class Cpu {
   readonly memory: WebAssembly.Memory;
   readonly ramBytes: number;
+  /** The video window 0xA0000–0xBFFFF is not RAM (CpuOptions.videoWindow). */
+  readonly videoWindow: boolean;
   readonly u8: Uint8Array;
   readonly u16: Uint16Array;
   readonly i32: Int32Array;
@@ -113,6 +125,7 @@ export class Cpu {
       throw new RangeError(`guest RAM must be a positive multiple of 4 KiB up to 3 GiB (got ${opts.ramBytes})`);
     }
     this.ramBytes = opts.ramBytes;
+    this.videoWindow = opts.videoWindow ?? false;
     const bytes = L.memoryBytesFor(opts.ramBytes);
     const pages = bytes / L.WASM_PAGE;
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
@@ -460,7 +473,7 @@ export class Cpu {
       const at = pa + k;
       const n = Math.min(data.length - k, 0x1000 - (at & 0xfff));
       const page = at >>> 12;
-      if (at + n <= this.ramBytes && !(this.u8[L.PAGE_FLAGS_BASE + page] & L.PAGE_BUS_WRITE)) {
+      if (this.isRam(at, n) && !(this.u8[L.PAGE_FLAGS_BASE + page] & L.PAGE_BUS_WRITE)) {
         this.codeWrites.changed(at, n);
         this.u8.set(data.subarray(k, k + n), L.RAM_BASE + at);
       } else {
@@ -472,7 +485,7 @@ export class Cpu {
 
   /** A device's read of `length` bytes at physical `pa` into `out` (bus-master DMA). */
   readPhysBytes(pa: number, out: Uint8Array): void {
-    if (pa + out.length <= this.ramBytes) {
+    if (this.isRam(pa, out.length)) {
       out.set(this.u8.subarray(L.RAM_BASE + pa, L.RAM_BASE + pa + out.length));
       return;
     }
@@ -487,7 +500,12 @@ export class Cpu {
   mapMmio(dev: MmioDevice, base: number, size: number): void {
     const k = this.windows.findIndex((w) => w.dev === dev);
     if (k >= 0) this.windows.splice(k, 1);
-    if (size > 0 && base >>> 0 >= this.ramBytes) this.windows.push({ base: base >>> 0, size, dev });
+    if (size > 0 && !this.isRam(base >>> 0, 1)) this.windows.push({ base: base >>> 0, size, dev });
+  }
+
+  /** Physical [pa, pa + size) is wholly RAM (pa unsigned): below the RAM size and outside the video window. */
+  isRam(pa: number, size: number): boolean {
+    return pa + size <= this.ramBytes && (!this.videoWindow || outsideVideoWindow(pa, size));
   }
 
   /** The window holding all of [pa, pa + size), if any. */
@@ -504,7 +522,7 @@ export class Cpu {
     for (let k = 0; k < size; k++) {
       const a = (pa + k) >>> 0;
       const wb = this.windowAt(a, 1);
-      v |= (a < this.ramBytes ? this.u8[L.RAM_BASE + a] : wb ? wb.dev.mmioRead(a - wb.base, 1) : this.mmio.read8(a)) << (8 * k);
+      v |= (this.isRam(a, 1) ? this.u8[L.RAM_BASE + a] : wb ? wb.dev.mmioRead(a - wb.base, 1) : this.mmio.read8(a)) << (8 * k);
     }
     return v;
   }
@@ -519,7 +537,7 @@ export class Cpu {
       const a = (pa + k) >>> 0;
       const b = (v >>> (8 * k)) & 0xff;
       const wb = this.windowAt(a, 1);
-      if (a < this.ramBytes) this.u8[L.RAM_BASE + a] = b;
+      if (this.isRam(a, 1)) this.u8[L.RAM_BASE + a] = b;
       else if (wb) wb.dev.mmioWrite(a - wb.base, 1, b);
       else this.mmio.write8(a, b);
     }
@@ -527,18 +545,18 @@ export class Cpu {
 
   readPhys8(pa: number): number {
     pa >>>= 0;
-    return pa < this.ramBytes ? this.u8[L.RAM_BASE + pa] : this.readOutside(pa, 1);
+    return this.isRam(pa, 1) ? this.u8[L.RAM_BASE + pa] : this.readOutside(pa, 1);
   }
   readPhys16(pa: number): number {
     pa >>>= 0;
-    if (pa + 1 < this.ramBytes) {
+    if (this.isRam(pa, 2)) {
       return (pa & 1) === 0 ? this.u16[(L.RAM_BASE + pa) >>> 1] : this.u8[L.RAM_BASE + pa] | (this.u8[L.RAM_BASE + pa + 1] << 8);
     }
     return this.readOutside(pa, 2);
   }
   readPhys32(pa: number): number {
     pa >>>= 0;
-    if (pa + 3 < this.ramBytes) {
+    if (this.isRam(pa, 4)) {
       if ((pa & 3) === 0) return this.i32[(L.RAM_BASE + pa) >>> 2];
       const b = L.RAM_BASE + pa;
       const u = this.u8;
@@ -549,7 +567,7 @@ export class Cpu {
   writePhys8(pa: number, v: number): void {
     pa >>>= 0;
     if (!this.codeWrites.beforeWrite(pa, 1)) this.mmio.write8(pa, v & 0xff);
-    else if (pa < this.ramBytes) this.u8[L.RAM_BASE + pa] = v;
+    else if (this.isRam(pa, 1)) this.u8[L.RAM_BASE + pa] = v;
     else this.writeOutside(pa, 1, v);
   }
   writePhys16(pa: number, v: number): void {
@@ -560,7 +578,7 @@ export class Cpu {
       this.writePhys8(pa + 1, v >> 8);
       return;
     }
-    if (pa + 1 < this.ramBytes) {
+    if (this.isRam(pa, 2)) {
       if ((pa & 1) === 0) this.u16[(L.RAM_BASE + pa) >>> 1] = v;
       else {
         this.u8[L.RAM_BASE + pa] = v;
@@ -577,7 +595,7 @@ export class Cpu {
       this.writePhys16(pa + 2, v >> 16);
       return;
     }
-    if (pa + 3 < this.ramBytes) {
+    if (this.isRam(pa, 4)) {
       if ((pa & 3) === 0) this.i32[(L.RAM_BASE + pa) >>> 2] = v;
       else {
         const b = L.RAM_BASE + pa;

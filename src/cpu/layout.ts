@@ -102,6 +102,13 @@ export const PAGE_BUS_WRITE = 8;
 export const PAGE_WATCHED = 16;
 
 /**
+ * The legacy video window 0xA0000–0xBFFFF: never RAM on a PC, whatever the RAM
+ * size; the VGA answers there through a register window (ARCHITECTURE.md, "Display").
+ */
+export const VIDEO_WINDOW = 0xa0000;
+export const VIDEO_WINDOW_SIZE = 0x20000;
+
+/**
  * Decoded descriptor shadows (system layer): the GDT's and the current LDT's
  * entries in decoded form, invalidated by guest writes to the table pages.
  */

@@ -91,7 +91,7 @@ export function translateSlow(c: Cpu, la: number, write: boolean, user: boolean)
     bits = perm | (updated & PTE_D) | (pte & PTE_G && cr4 & CR4_PGE ? L.TLB_G : 0);
   }
   frame &= a20;
-  const entry = frame | bits | L.TLB_P | (frame >>> 0 < c.ramBytes ? L.TLB_RAM : 0);
+  const entry = frame | bits | L.TLB_P | (c.isRam(frame >>> 0, 0x1000) ? L.TLB_RAM : 0);
   const i = c.i32;
   const page = la >>> 12;
   if (i[ENTRIES_I + page] === 0) {

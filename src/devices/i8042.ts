@@ -7,8 +7,11 @@
  * the A20 gate and the CPU reset line.
  *
  * No auxiliary (PS/2 mouse) device is attached: the aux commands act on the
- * controller, and bytes sent to the aux port get no answer. Scancodes from the
- * host reach the guest as given; the controller does not translate them.
+ * controller, and bytes sent to the aux port get no answer. The keyboard speaks
+ * scan code set 2 (host scancodes are given in the keyboard's set); with the
+ * command byte's translation bit, which a BIOS leaves set, the controller turns
+ * every byte from the keyboard into set 1 (a 0xF0 break prefix becomes bit 7 of
+ * the next code), as a PC's 8042 does.
  */
 import type { PortDevice } from "./portbus.js";
 
@@ -25,6 +28,23 @@ const CB_AUX_INT = 0x02;
 const CB_SYS = 0x04;
 const CB_KBD_OFF = 0x10;
 const CB_AUX_OFF = 0x20;
+const CB_XLAT = 0x40;
+/** Set 2's break prefix. */
+const BREAK = 0xf0;
+
+/** The 8042's translation of set 2 codes 0x00–0x7F to set 1; codes from 0x80 pass unchanged except 0x83 (F7). */
+const XLAT = Uint8Array.from([
+  0xff, 0x43, 0x41, 0x3f, 0x3d, 0x3b, 0x3c, 0x58, 0x64, 0x44, 0x42, 0x40, 0x3e, 0x0f, 0x29, 0x59,
+  0x65, 0x38, 0x2a, 0x70, 0x1d, 0x10, 0x02, 0x5a, 0x66, 0x71, 0x2c, 0x1f, 0x1e, 0x11, 0x03, 0x5b,
+  0x67, 0x2e, 0x2d, 0x20, 0x12, 0x05, 0x04, 0x5c, 0x68, 0x39, 0x2f, 0x21, 0x14, 0x13, 0x06, 0x5d,
+  0x69, 0x31, 0x30, 0x23, 0x22, 0x15, 0x07, 0x5e, 0x6a, 0x72, 0x32, 0x24, 0x16, 0x08, 0x09, 0x5f,
+  0x6b, 0x33, 0x25, 0x17, 0x18, 0x0b, 0x0a, 0x60, 0x6c, 0x34, 0x35, 0x26, 0x27, 0x19, 0x0c, 0x61,
+  0x6d, 0x73, 0x28, 0x74, 0x1a, 0x0d, 0x62, 0x6e, 0x3a, 0x36, 0x1c, 0x1b, 0x75, 0x2b, 0x63, 0x76,
+  0x55, 0x56, 0x77, 0x78, 0x79, 0x7a, 0x0e, 0x7b, 0x7c, 0x4f, 0x7d, 0x4b, 0x47, 0x7e, 0x7f, 0x6f,
+  0x52, 0x53, 0x50, 0x4c, 0x4d, 0x48, 0x01, 0x45, 0x57, 0x4e, 0x51, 0x4a, 0x37, 0x49, 0x46, 0x54,
+]);
+const F7_SET2 = 0x83;
+const F7_SET1 = 0x41;
 /** Keyboard interrupt on, system flag set, translation on: the command byte a BIOS leaves. */
 const CB_INITIAL = 0x45;
 
@@ -146,6 +166,8 @@ export class I8042 implements PortDevice {
   private readonly keyboard = new Mf2Keyboard();
   private irq1 = false;
   private irq12 = false;
+  /** Translation saw a break prefix: the next code gets bit 7. */
+  private breakPending = false;
 
   constructor(private readonly wiring: I8042Wiring) {
     this.ram[0] = CB_INITIAL;
@@ -181,10 +203,22 @@ export class I8042 implements PortDevice {
         this.outByte = reply & 0xff;
         this.outAux = (reply & AUX) !== 0;
         this.obf = true;
-      } else if (!(this.commandByte & CB_KBD_OFF) && this.keyboard.queue.length) {
-        this.outByte = this.keyboard.queue.shift() ?? 0;
-        this.outAux = false;
-        this.obf = true;
+      } else if (!(this.commandByte & CB_KBD_OFF)) {
+        const q = this.keyboard.queue;
+        while (q.length && !this.obf) {
+          const b = q.shift() ?? 0;
+          if (!(this.commandByte & CB_XLAT)) {
+            this.outByte = b;
+          } else if (b === BREAK) {
+            this.breakPending = true;
+            continue;
+          } else {
+            this.outByte = (b < 0x80 ? XLAT[b] : b === F7_SET2 ? F7_SET1 : b) | (this.breakPending ? 0x80 : 0);
+            this.breakPending = false;
+          }
+          this.outAux = false;
+          this.obf = true;
+        }
       }
     }
     this.updateIrqs();

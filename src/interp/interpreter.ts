@@ -119,7 +119,7 @@ export class Interpreter {
     const insn = this.scratch;
     decode(insn, this.fetcher, code32);
     // Only RAM is cached: device memory can change without passing the write path.
-    if ((pa & 0xfff) + insn.len <= 0x1000 && pa >>> 0 < c.ramBytes) {
+    if ((pa & 0xfff) + insn.len <= 0x1000 && c.isRam(pa >>> 0, insn.len)) {
       const stored = this.decodeCache.store(pa, code32, insn);
       this.codePage = this.decodeCache.page(pa >>> 12);
       return stored;

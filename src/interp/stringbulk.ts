@@ -69,7 +69,7 @@ function span(c: Cpu, s: number, r: number, a32: boolean, n: number, delta: numb
     pa = (la & c.a20Mask) >>> 0;
   }
   // RAM is whole frames, so the element's frame decides for the run.
-  if (pa >= c.ramBytes) return 0;
+  if (!c.isRam(pa - (pa & 0xfff), 0x1000)) return 0;
   spanPa = pa;
   return k;
 }

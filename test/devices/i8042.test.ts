@@ -146,7 +146,8 @@ describe("8042 controller", () => {
 
   it("gives each waiting byte its own IRQ 1 edge", () => {
     const r = rig();
-    r.kbc.sendScancodes([0x1e, 0x9e]);
+    // Set 2 'A' press and release, translated to set 1 by the controller.
+    r.kbc.sendScancodes([0x1c, 0xf0, 0x1c]);
     expect(r.bus.in8(0x60)).toBe(0x1e);
     expect(r.bus.in8(0x60)).toBe(0x9e);
     expect(r.log.irq1).toEqual([true, false, true, false]);
@@ -164,6 +165,10 @@ describe("keyboard behind the 8042", () => {
   it("identifies as an MF2 keyboard", () => {
     const r = rig();
     r.bus.out8(0x60, 0xf2);
+    // Translated, as a PC's controller reports it (AB 41); untranslated after the command byte drops XLAT.
+    expect(r.drain()).toEqual([0xfa, 0xab, 0x41]);
+    r.cmd(0x60, 0x05);
+    r.bus.out8(0x60, 0xf2);
     expect(r.drain()).toEqual([0xfa, 0xab, 0x83]);
   });
 
@@ -180,6 +185,7 @@ describe("keyboard behind the 8042", () => {
 
   it("gets and sets the scancode set", () => {
     const r = rig();
+    r.cmd(0x60, 0x05);
     r.bus.out8(0x60, 0xf0);
     r.bus.out8(0x60, 0x00);
     expect(r.drain()).toEqual([0xfa, 0xfa, 0x02]);
@@ -203,18 +209,28 @@ describe("keyboard behind the 8042", () => {
     expect(r.kbc.sendScancodes([0x1e])).toBe(0);
     expect(r.drain()).toEqual([0xfa]);
     r.bus.out8(0x60, 0xf4);
-    expect(r.kbc.sendScancodes([0x1e, 0x9e])).toBe(2);
+    expect(r.kbc.sendScancodes([0x1c, 0xf0, 0x1c])).toBe(3);
     expect(r.drain()).toEqual([0xfa, 0x1e, 0x9e]);
   });
 
   it("holds keyboard bytes while the interface is disabled (0xAD) and lets controller replies through", () => {
     const r = rig();
     r.cmd(0xad);
-    r.kbc.sendScancodes([0x2c]);
+    r.kbc.sendScancodes([0x1a]);
     expect(r.status() & 1).toBe(0);
     r.cmd(0x20);
     expect(r.drain()).toEqual([0x55]);
     r.cmd(0xae);
     expect(r.drain()).toEqual([0x2c]);
+  });
+
+  it("translates set 2 to set 1 with the command byte's XLAT bit: extended keys, break prefixes, F7", () => {
+    const r = rig();
+    // Up arrow (E0 75), F7 (83) and Esc (76), each pressed and released.
+    r.kbc.sendScancodes([0xe0, 0x75, 0xe0, 0xf0, 0x75, 0x83, 0xf0, 0x83, 0x76, 0xf0, 0x76]);
+    expect(r.drain()).toEqual([0xe0, 0x48, 0xe0, 0xc8, 0x41, 0xc1, 0x01, 0x81]);
+    r.cmd(0x60, 0x05);
+    r.kbc.sendScancodes([0x76, 0xf0, 0x76]);
+    expect(r.drain()).toEqual([0x76, 0xf0, 0x76]);
   });
 });

@@ -174,8 +174,19 @@ describe("events, serial input, disposal", () => {
     expectUsage(() => m.runSync(1), /runSync\(\): the machine has been disposed/);
     await expect(m.run(1)).rejects.toThrow(/run\(\): the machine has been disposed/);
     expectUsage(() => m.stats(), /stats\(\): the machine has been disposed/);
+    expectUsage(() => m.screenshot(), /screenshot\(\): the machine has been disposed/);
     expectUsage(() => m.on("serial", () => {}), /on\(\): the machine has been disposed/);
     expectUsage(() => bootImage(m, LOOP), /bootImage\(\): the machine has been disposed/);
+  });
+});
+
+describe("screenshot", () => {
+  test("a PNG of what the VGA shows: the power-on text mode before any guest programs it", () => {
+    const png = booted(LOOP).screenshot();
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // IHDR: width and height, big-endian, right after the signature and the chunk header.
+    const v = new DataView(png.buffer, png.byteOffset);
+    expect(v.getUint32(16) * v.getUint32(20)).toBeGreaterThan(0);
   });
 });
 
