@@ -132,6 +132,11 @@ export class IdeChannel {
     this.resetAll();
   }
 
+  /** A data transfer is under way (PIO, or DMA awaiting the bus master): its bytes are in flight, not in the device's state. */
+  get busy(): boolean {
+    return this.transfer !== undefined || this.dmaPending !== undefined;
+  }
+
   get selected(): IdeDevice | undefined {
     return this.devices[(this.device & DEV_SELECT) >> 4];
   }
