@@ -16,16 +16,13 @@ import { flushTlb } from "../src/cpu/paging.js";
 import { AtaDisk } from "../src/devices/ata.js";
 import { AtapiCdrom } from "../src/devices/atapi.js";
 import { restoreDevice, saveDevice, type SavedState, StateError } from "../src/devices/state.js";
-import { UsageError } from "./errors.js";
+import { SnapshotError } from "./errors.js";
 import { bootImage } from "./image.js";
 import { Machine } from "./machine.js";
 import type { BootDevice, StorageOptions } from "./pc.js";
-import type { JitOptions } from "./types.js";
+import type { RestoreOptions } from "./types.js";
 
-/** A snapshot that cannot be read or does not fit the machine: damaged, cut off, not a snapshot, another format version. */
-export class SnapshotError extends UsageError {
-  override name = "SnapshotError";
-}
+export { SnapshotError };
 
 export const SNAPSHOT_VERSION = 1;
 const MAGIC = "jit386ss";
@@ -158,10 +155,7 @@ function readRecord(bytes: Uint8Array, what: string): SnapshotRecord {
   }
 }
 
-export interface RestoreOptions {
-  /** The engine to resume under (default: the JIT). */
-  engine?: "jit" | "interp";
-  jit?: JitOptions;
+export interface RestoreSnapshotOptions extends RestoreOptions {
   /** The drives' base images, as when the snapshot was taken (their overlays come from the snapshot). */
   storage?: StorageOptions;
   /** Names the snapshot in error messages. */
@@ -169,7 +163,7 @@ export interface RestoreOptions {
 }
 
 /** A new machine in the state a snapshot holds, ready to run on. */
-export function restoreSnapshot(bytes: Uint8Array, opts: RestoreOptions = {}): Machine {
+export function restoreSnapshot(bytes: Uint8Array, opts: RestoreSnapshotOptions = {}): Machine {
   const what = opts.name ?? "the snapshot";
   const r = readRecord(bytes, what);
   const m = new Machine({ memMiB: r.machine.memMiB, ips: r.machine.ips, reboot: r.machine.reboot, engine: opts.engine, jit: opts.jit }, opts.storage ?? {});

@@ -8,7 +8,7 @@ import { expect } from "vitest";
 import { EFLAGS, LAZY_MASK, RAM_BASE, STATE_SIZE } from "../../src/cpu/layout.js";
 import { saveDevice } from "../../src/devices/state.js";
 import type { Machine } from "../../runtime/machine.js";
-import { restoreSnapshot, type RestoreOptions, saveSnapshot } from "../../runtime/snapshot.js";
+import { restoreSnapshot, type RestoreSnapshotOptions, saveSnapshot } from "../../runtime/snapshot.js";
 import type { RunResult } from "../../runtime/types.js";
 
 export type EngineName = "jit" | "interp";
@@ -71,7 +71,7 @@ export function runToEnd(m: Machine, limit: number, before = ""): Outcome {
  * drives), and run the restored machine to the end. The run saved from must not
  * have ended before `at`.
  */
-export function resumed(fresh: () => Machine, at: number, limit: number, to: EngineName, restore: RestoreOptions = {}): Outcome & { snapshotBytes: number } {
+export function resumed(fresh: () => Machine, at: number, limit: number, to: EngineName, restore: RestoreSnapshotOptions = {}): Outcome & { snapshotBytes: number } {
   const first = fresh();
   const rec = record(first);
   const r = first.runSync(at);
