@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { bootImage as bootApiImage, Machine as ApiMachine } from "../../runtime/api.js";
+import { UsageError } from "../../runtime/errors.js";
 import { MemoryBackend, OverlayBackend } from "../../src/devices/block.js";
 import { stateTable } from "../../src/devices/state.js";
 import { bootImage, DEFAULT_GUEST } from "../../runtime/image.js";
@@ -124,5 +126,43 @@ describe("every device field is state or wiring", () => {
       expect(Object.keys(dev).sort(), `${where} (${dev.constructor.name})`).toEqual(declared);
       expect(new Set(declared).size, `${where}: a field named twice`).toBe(declared.length);
     }
+  });
+});
+
+describe("the API: saveState() and Machine.restoreState()", () => {
+  test("a restored machine runs on to the same end; misuse is a UsageError with one line", async () => {
+    const m = new ApiMachine({ memMiB: 16 });
+    bootApiImage(m, DEFAULT_GUEST);
+    let out = "";
+    m.on("serial", (b) => (out += String.fromCharCode(b)));
+    await m.run(200_000);
+    const snap = m.saveState();
+    const at = out.length;
+    await m.run();
+    const copy = ApiMachine.restoreState(snap, { engine: "interp" });
+    let copied = "";
+    copy.on("serial", (b) => (copied += String.fromCharCode(b)));
+    expect((await copy.run()).reason).toBe("halt");
+    expect(copied).toBe(out.slice(at));
+    expect(copy.instructionCount).toBe(m.instructionCount);
+
+    const busy = ApiMachine.restoreState(snap);
+    const running = busy.run(100_000_000);
+    expect(() => busy.saveState()).toThrow(SnapshotError);
+    expect(() => busy.saveState()).toThrow(/the machine is running/);
+    busy.stop();
+    await running;
+    const misuse: [() => unknown, RegExp][] = [
+      [() => ApiMachine.restoreState(Number.NaN as unknown as Uint8Array), /^restoreState\(\): snapshot must be a Uint8Array \(got NaN\)$/],
+      [() => ApiMachine.restoreState(snap, { engine: "x" as "jit" }), /^restoreState\(\) options.engine must be/],
+      [() => ApiMachine.restoreState(snap, { memMiB: 4 } as never), /^restoreState\(\) options: unknown option 'memMiB'/],
+      [() => ApiMachine.restoreState(snap.subarray(0, 60)), /^the snapshot is truncated/],
+    ];
+    for (const [call, message] of misuse) {
+      expect(call).toThrow(UsageError);
+      expect(call).toThrow(message);
+    }
+    copy.dispose();
+    expect(() => copy.saveState()).toThrow(/^saveState\(\): the machine has been disposed$/);
   });
 });
