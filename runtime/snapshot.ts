@@ -166,6 +166,16 @@ export interface RestoreSnapshotOptions extends RestoreOptions {
 export function restoreSnapshot(bytes: Uint8Array, opts: RestoreSnapshotOptions = {}): Machine {
   const what = opts.name ?? "the snapshot";
   const r = readRecord(bytes, what);
+  try {
+    return restoreRecord(r, what, opts);
+  } catch (e) {
+    // A record that passed its checksum but lacks what this format holds was not written by this format version.
+    if (e instanceof TypeError || e instanceof RangeError) throw new SnapshotError(`${what} does not fit this jit386 (${e.message})`);
+    throw e;
+  }
+}
+
+function restoreRecord(r: SnapshotRecord, what: string, opts: RestoreSnapshotOptions): Machine {
   const m = new Machine({ memMiB: r.machine.memMiB, ips: r.machine.ips, reboot: r.machine.reboot, engine: opts.engine, jit: opts.jit }, opts.storage ?? {});
   const have = driveShapes(m);
   if (JSON.stringify(have) !== JSON.stringify(r.drives)) {
