@@ -51,12 +51,13 @@ function writeState(fd: number, bytes: Uint8Array): void {
 }
 
 /** With --load-state the snapshot is the machine: options that would build another one are refused. */
-function checkResumeOptions(o: { mem: number; ips: number; reboot: boolean; bios?: string; initrd?: string; append?: string; boot?: string; vgabios?: string }, image: string | undefined): void {
+function checkResumeOptions(o: { mem: number; ips: number; reboot: boolean; clock: string; bios?: string; initrd?: string; append?: string; boot?: string; vgabios?: string }, image: string | undefined): void {
   const clash = [
     image !== undefined && "an IMAGE",
     o.mem !== 64 && "--mem",
     o.ips !== DEFAULT_IPS && "--ips",
     o.reboot && "--reboot",
+    o.clock !== "virtual" && "--clock",
     o.bios !== undefined && "--bios",
     o.initrd !== undefined && "--initrd",
     o.append !== undefined && "--append",

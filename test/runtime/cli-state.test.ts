@@ -117,6 +117,7 @@ describe("bad state files and options: one line, status 2", () => {
     [["run", "--load-state", good, "--disk", file("disk.img")], /was taken with no drives; this machine has disk of 64 sectors \(give the same --disk and --cdrom images\)$/],
     [["run", "--load-state", good, "--mem", "128"], /--load-state resumes the machine the snapshot holds: --mem cannot change it$/],
     [["run", "--load-state", good, CLI], /an IMAGE cannot change it$/],
+    [["run", "--load-state", good, "--clock", "realtime", "--reboot"], /--reboot, --clock cannot change it$/],
     [["run", "--save-at", "5"], /--save-at needs --save-state FILE$/],
     [["run", "--save-state", join(dir, "no/such/dir.snap")], /cannot write state file .*: no such file or directory$/],
   ])("%j", (args, pattern) => {
