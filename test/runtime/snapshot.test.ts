@@ -127,6 +127,18 @@ describe("every device field is state or wiring", () => {
       expect(new Set(declared).size, `${where}: a field named twice`).toBe(declared.length);
     }
   });
+
+  test("every device on the port bus is in the snapshot, or holds nothing but callbacks", () => {
+    const m = createMachine({}, { disks: [new OverlayBackend(new MemoryBackend(new Uint8Array(512 * 64)))], cdrom: null });
+    m.pc.installFirmware({ bios: new Uint8Array(0x10000) });
+    const saved = new Set(devices(m).map(([, d]) => d));
+    const onBus = new Set((m.ports as unknown as { devices: (object | undefined)[] }).devices.filter((d): d is object => d !== undefined));
+    expect(onBus.size).toBeGreaterThan(15);
+    for (const dev of onBus) {
+      if (stateTable(dev)) expect(saved.has(dev), `${dev.constructor.name} on the port bus is not in Machine.devices()`).toBe(true);
+      else for (const [k, v] of Object.entries(dev)) expect(typeof v, `${dev.constructor.name}.${k} is state no snapshot holds`).toBe("function");
+    }
+  });
 });
 
 describe("the API: saveState() and Machine.restoreState()", () => {
