@@ -1,5 +1,5 @@
 /**
- * Snapshots of a SeaBIOS disk boot: saved at points through POST, the disk
+ * Snapshots of a SeaBIOS disk boot (and a CD boot): saved at points through POST, the disk
  * reads and the boot sector's write to the overlay, under one engine, and
  * restored under either, the boot ends as the uninterrupted boot does: the same
  * debug-console output, CPU and device state (the overlay's sectors with them),
@@ -15,6 +15,7 @@ import { SnapshotError } from "../runtime/errors.js";
 import { bootFirmware, DEFAULT_BIOS } from "../runtime/image.js";
 import { createMachine, type Machine } from "../runtime/machine.js";
 import { saveSnapshot, unsavableReason } from "../runtime/snapshot.js";
+import { buildIso } from "../test/support/iso.js";
 import { debugconOf, type EngineName, expectSameRun, resumed, runToEnd } from "../test/support/resume.js";
 
 const BOOT_SECTOR = new URL("../guests/boot/bootsector.bin", import.meta.url).pathname;
@@ -33,6 +34,22 @@ function diskImage(): string {
   img.set(new TextEncoder().encode(PAYLOAD), 512);
   const path = join(work, "disk.img");
   writeFileSync(path, img);
+  return path;
+}
+
+function bootSector(lba: number): Uint8Array {
+  const b = new Uint8Array(readFileSync(BOOT_SECTOR));
+  const v = new DataView(b.buffer);
+  v.setUint32(0x1b0, lba, true);
+  v.setUint16(0x1b4, 1, true);
+  return b;
+}
+
+function cdImage(): string {
+  const payload = { name: "PAYLOAD.TXT", data: new TextEncoder().encode("payload: hello from the CD\r\n\0") };
+  const lba = buildIso({ bootImage: bootSector(0), files: [payload] }).layout.get("PAYLOAD.TXT")!;
+  const path = join(work, "cd.iso");
+  writeFileSync(path, buildIso({ bootImage: bootSector(lba), files: [payload] }).bytes);
   return path;
 }
 
@@ -73,5 +90,22 @@ describe("SeaBIOS disk boot, saved and restored", () => {
     while (!unsavableReason(m)) expect(m.runSync(50).reason).toBe("limit");
     expect(() => saveSnapshot(m)).toThrow(SnapshotError);
     expect(() => saveSnapshot(m)).toThrow(/a disk transfer is in progress/);
+  });
+});
+
+describe("SeaBIOS CD boot, saved and restored", () => {
+  it("saved under the JIT after the CD's first reads, resumed under the interpreter: the same end", () => {
+    const bios = new Uint8Array(readFileSync(DEFAULT_BIOS));
+    const cd = cdImage();
+    const storage = () => ({ cdrom: openMedium(cd, "cdrom").backend });
+    const fresh = (engine: EngineName) => (): Machine => {
+      const m = createMachine({ memMiB: 32, engine }, storage());
+      bootFirmware(m, { bios, boot: "cdrom" });
+      return m;
+    };
+    const want = runToEnd(fresh("jit")(), LIMIT);
+    expect(debugconOf(want.output)).toContain("Booting from DVD/CD...");
+    expect(want.result).toMatchObject({ reason: "exit", exitStatus: 1 });
+    expectSameRun(resumed(fresh("jit"), Math.floor(want.state.icount * 0.95), LIMIT, "interp", { storage: storage() }), want);
   });
 });
