@@ -12,10 +12,13 @@ import { bootImage as bootCore, detectImage as detectCore, readImage } from "./i
 import { registerCore } from "./internal.js";
 import { Machine as Core } from "./machine.js";
 import { machineStats } from "./stats.js";
-import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, RunResult } from "./types.js";
-import { checkBytes, checkInt, checkName, shown } from "./validate.js";
+import { restoreSnapshot, saveSnapshot } from "./snapshot.js";
+import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, RestoreOptions, RunResult } from "./types.js";
+import { checkBytes, checkInt, checkName, checkRestoreOptions, shown } from "./validate.js";
 
 let coreOf: (m: Machine, what: string) => Core;
+/** A restored machine the next facade wraps instead of making a new one (Machine.restoreState). */
+let adopted: Core | undefined;
 
 /** A PC: CPU, RAM and devices on virtual time, running under the interpreter or the JIT. */
 export class Machine {
@@ -32,8 +35,34 @@ export class Machine {
 
   /** Same as createMachine(options). */
   constructor(options: MachineOptions = {}) {
-    this.#core = new Core(options);
-    registerCore(this, this.#core);
+    const core = adopted ?? new Core(options);
+    adopted = undefined;
+    this.#core = core;
+    registerCore(this, core);
+  }
+
+  /**
+   * A new machine in the state `snapshot` (from saveState()) holds, which runs on
+   * exactly as the saved one would have: same output, same state, same
+   * instruction count, under either engine. Listeners are not part of the state:
+   * add them to the new machine. A SnapshotError when the bytes are not a
+   * snapshot, are cut off or damaged, or are of another format version.
+   */
+  static restoreState(snapshot: Uint8Array, options: RestoreOptions = {}): Machine {
+    checkBytes(snapshot, "restoreState(): snapshot");
+    checkRestoreOptions(options);
+    adopted = restoreSnapshot(snapshot, { engine: options.engine, jit: options.jit });
+    return new Machine();
+  }
+
+  /**
+   * The machine's whole state (CPU, RAM, devices, virtual time, queued serial
+   * input) as the bytes of a snapshot file; not during a run (await it or stop()
+   * it first). Translated code is not state: a restored machine translates
+   * afresh.
+   */
+  saveState(): Uint8Array {
+    return saveSnapshot(coreOf(this, "saveState()"));
   }
 
   /** Instructions retired since the machine was created. */

@@ -14,6 +14,11 @@ export class UsageError extends Error {
   }
 }
 
+/** A snapshot that cannot be restored: not a snapshot, cut off, damaged, another format version, or taken with other drives. */
+export class SnapshotError extends UsageError {
+  override name = "SnapshotError";
+}
+
 /** A guest image (or initrd) that cannot be read or booted: unreadable, unrecognised, truncated, unsupported. */
 export class ImageError extends UsageError {
   override name = "ImageError";

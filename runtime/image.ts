@@ -65,6 +65,7 @@ export function bootImage(m: Machine, path: string, image: Uint8Array, opts: Boo
     throw e;
   }
   m.rebootHandler = load;
+  m.bootRecord = { name: path, image, cmdline: opts.cmdline, initrd: opts.initrd };
   return kind;
 }
 

@@ -9,5 +9,5 @@
  */
 export { bootImage, createMachine, detectImage, disassemble, Machine } from "./api.js";
 export type { Instruction } from "./api.js";
-export { ImageError, UsageError } from "./errors.js";
-export type { BootOptions, ImageKind, JitFigures, JitOptions, MachineEvents, MachineOptions, MachineStats, RunResult, StopReason } from "./types.js";
+export { ImageError, SnapshotError, UsageError } from "./errors.js";
+export type { BootOptions, ImageKind, JitFigures, JitOptions, MachineEvents, MachineOptions, MachineStats, RestoreOptions, RunResult, StopReason } from "./types.js";

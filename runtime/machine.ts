@@ -59,6 +59,12 @@ export class Machine {
   readonly kbc: I8042;
   readonly com1: Uart16550;
   readonly com2: Uart16550;
+  readonly port92: Port92;
+  readonly post: PostCodePort;
+  /** The options the machine was made with (a snapshot records them). */
+  readonly options: MachineOptions;
+  /** What bootImage loaded, for a snapshot of a machine that reboots (the loader runs again after a reset). */
+  bootRecord: { name: string; image: Uint8Array; cmdline?: string; initrd?: Uint8Array } | undefined;
   private readonly listeners: Listeners = { serial: [], debugcon: [], post: [], reset: [], halt: [] };
   private exitValue: number | undefined;
   private stopRequested = false;
@@ -78,6 +84,7 @@ export class Machine {
   /** `storage`: the IDE drives (runtime/pc.ts), opened by the runtime from image files. */
   constructor(opts: MachineOptions = {}, storage: StorageOptions = {}) {
     checkMachineOptions(opts);
+    this.options = { ...opts, jit: opts.jit ? { ...opts.jit } : undefined };
     const mib = opts.memMiB ?? 64;
     this.reboot = opts.reboot ?? false;
     const cpu = (this.cpu = new Cpu({ ramBytes: mib * 1024 * 1024, videoWindow: true }));
@@ -113,8 +120,7 @@ export class Machine {
     this.clock.add(this.rtc);
     ports.register(0x70, 2, this.rtc);
 
-    let port92: Port92 | undefined;
-    const updateA20 = () => setA20(cpu, this.kbc.a20 || (port92?.a20 ?? false));
+    const updateA20 = () => this.updateA20();
     const guestReset = () => this.requestReset();
     this.kbc = new I8042({
       setIrq1: (l) => irq.setIrq(1, l),
@@ -124,13 +130,14 @@ export class Machine {
     });
     ports.register(0x60, 1, this.kbc);
     ports.register(0x64, 1, this.kbc);
-    port92 = new Port92(updateA20, guestReset);
-    ports.register(0x92, 1, port92);
+    this.port92 = new Port92(updateA20, guestReset);
+    ports.register(0x92, 1, this.port92);
 
     ports.register(0xcf8, 1, this.pci.addressPort);
     ports.register(0xcfc, 4, this.pci.dataPort);
 
-    ports.register(0x80, 1, new PostCodePort((code) => this.emit("post", code)));
+    this.post = new PostCodePort((code) => this.emit("post", code));
+    ports.register(0x80, 1, this.post);
     ports.register(0xe9, 1, new DebugConsole((b) => this.emitDebugcon(b)));
     ports.register(
       0xf4,
@@ -155,6 +162,50 @@ export class Machine {
     this.pci.register(VGA_PCI_DEVICE, 0, this.vgaPci.config);
 
     this.pc = new PcPlatform(this, storage);
+  }
+
+  /**
+   * Every device whose state a snapshot holds, by name ("Snapshots" in
+   * ARCHITECTURE.md): each has a state table (src/devices/state.ts). A new
+   * device is added here.
+   */
+  devices(): Record<string, object> {
+    const pc = this.pc;
+    const d: Record<string, object> = {
+      ports: this.ports,
+      irq: this.irq,
+      pit: this.pit,
+      rtc: this.rtc,
+      kbc: this.kbc,
+      port92: this.port92,
+      com1: this.com1,
+      com2: this.com2,
+      pci: this.pci,
+      post: this.post,
+      elcr: pc.elcr,
+      resetControl: pc.resetControl,
+      fwcfg: pc.fwcfg,
+      ide: pc.ide,
+    };
+    if (pc.pam) d.pam = pc.pam;
+    return d;
+  }
+
+  /** The A20 gate: open when the keyboard controller's output port or port 0x92 opens it. */
+  updateA20(): void {
+    setA20(this.cpu, this.kbc.a20 || (this.port92?.a20 ?? false));
+  }
+
+  /**
+   * After a snapshot is restored into this (new) machine: what derives from the
+   * restored state. Caches start empty: nothing was decoded or translated yet.
+   */
+  restored(exitValue: number | undefined): void {
+    this.exitValue = exitValue;
+    this.updateA20();
+    this.clock.reschedule();
+    this.irq.onChange();
+    this.interpreter.attention = false;
   }
 
   /** For the JIT engine: stop at the next instruction boundary for an interrupt or a request. */

@@ -57,6 +57,9 @@ export class PcPlatform {
   readonly fwcfg: FwCfg;
   readonly ide: PiixIde;
   pam: PamShadow | undefined;
+  /** What installFirmware installed (a snapshot records it). */
+  firmware: FirmwareOptions | undefined;
+  readonly resetControl: ResetControl;
 
   constructor(
     private readonly m: Machine,
@@ -78,7 +81,8 @@ export class PcPlatform {
     };
     pci.register(PIIX_DEVICE, 0, piix3IsaBridge());
     ports.register(ELCR_PORT, 2, this.elcr);
-    ports.register(RESET_CONTROL_PORT, 1, new ResetControl(() => m.requestReset()));
+    this.resetControl = new ResetControl(() => m.requestReset());
+    ports.register(RESET_CONTROL_PORT, 1, this.resetControl);
 
     this.ide = new PiixIde(ports, m.cpu, placeDrives(storage), (irq, level) => m.irq.setIrq(irq, level));
     pci.register(PIIX_DEVICE, IDE_FUNCTION, this.ide.config);
@@ -93,6 +97,7 @@ export class PcPlatform {
   installFirmware(opts: FirmwareOptions): void {
     const m = this.m;
     if (this.pam) throw new Error("firmware is already installed");
+    this.firmware = opts;
     mapHighRom(m.cpu, opts.bios);
     this.pam = new PamShadow(m.cpu, opts.bios, m.cpu.mmio);
     m.cpu.mmio = this.pam;

@@ -22,6 +22,13 @@ export interface MachineOptions {
   jit?: JitOptions;
 }
 
+/** Machine.restoreState's options: the engine to resume under; the machine itself comes from the snapshot. */
+export interface RestoreOptions {
+  /** Default "jit"; a snapshot saved under either engine resumes under either. */
+  engine?: "interp" | "jit";
+  jit?: JitOptions;
+}
+
 export interface JitOptions {
   /** Block-start executions before an entry is translated (default 50). */
   hotThreshold?: number;

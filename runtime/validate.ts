@@ -4,7 +4,7 @@
  */
 import { UsageError } from "./errors.js";
 import { didYouMean } from "./suggest.js";
-import type { JitOptions, MachineOptions } from "./types.js";
+import type { JitOptions, MachineOptions, RestoreOptions } from "./types.js";
 
 /** A value as an error message shows it. */
 export function shown(v: unknown): string {
@@ -95,6 +95,15 @@ const MACHINE_SCHEMA: { [K in keyof Required<MachineOptions>]: Check } = {
   engine: oneOf("jit", "interp"),
   jit: (v, what) => checkObject<JitOptions>(v, what, JIT_SCHEMA),
 };
+
+const RESTORE_SCHEMA: { [K in keyof Required<RestoreOptions>]: Check } = {
+  engine: MACHINE_SCHEMA.engine,
+  jit: MACHINE_SCHEMA.jit,
+};
+
+export function checkRestoreOptions(opts: unknown): void {
+  checkObject<RestoreOptions>(opts, "restoreState() options", RESTORE_SCHEMA);
+}
 
 export function checkMachineOptions(opts: unknown): void {
   checkObject<MachineOptions>(opts, "createMachine options", MACHINE_SCHEMA);

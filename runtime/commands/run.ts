@@ -1,5 +1,5 @@
 /** `jit386 run [IMAGE]`: boot a guest and run it to the end. */
-import { closeSync, createWriteStream, writeSync } from "node:fs";
+import { closeSync, createWriteStream, ftruncateSync, writeSync } from "node:fs";
 import { DEFAULT_IPS } from "../../src/devices/clock.js";
 import { attachConsole } from "../console.js";
 import { attachDisplay } from "../display.js";
@@ -10,6 +10,8 @@ import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readIma
 import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { serveGdb } from "../gdb/server.js";
+import { runWithSaves } from "../savepoints.js";
+import { restoreSnapshot } from "../snapshot.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
 import { IPS, MEM_MIB } from "../validate.js";
@@ -60,6 +62,30 @@ function statsJson(m: Machine, r: RunResult, seconds: number): string {
   });
 }
 
+/** The state file holds the latest snapshot only. */
+function writeState(fd: number, bytes: Uint8Array): void {
+  ftruncateSync(fd, 0);
+  let at = 0;
+  while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at, at);
+}
+
+/** With --load-state the snapshot is the machine: options that would build another one are refused. */
+function checkResumeOptions(o: { mem: number; ips: number; reboot: boolean; clock: string; bios?: string; initrd?: string; append?: string; boot?: string; vgabios?: string }, image: string | undefined): void {
+  const clash = [
+    image !== undefined && "an IMAGE",
+    o.mem !== 64 && "--mem",
+    o.ips !== DEFAULT_IPS && "--ips",
+    o.reboot && "--reboot",
+    o.clock !== "virtual" && "--clock",
+    o.bios !== undefined && "--bios",
+    o.initrd !== undefined && "--initrd",
+    o.append !== undefined && "--append",
+    o.boot !== undefined && "--boot",
+    o.vgabios !== undefined && "--vgabios",
+  ].filter((x): x is string => typeof x === "string");
+  if (clash.length) throw new UsageError(`--load-state resumes the machine the snapshot holds: ${clash.join(", ")} cannot change it`);
+}
+
 export const run = command({
   name: "run",
   summary: "boot IMAGE (multiboot, Linux bzImage or ROM; default: the built-in demo guest), or disks and CDs through SeaBIOS, and run it until it stops",
@@ -85,6 +111,9 @@ export const run = command({
     display: choice(["none", "terminal"], "terminal: the VGA's screen on this terminal (text, or graphics scaled down), its keys to the PS/2 keyboard (Ctrl-A X quits; COM1's output to stdio is dropped)", "none"),
     screenshot: text("FILE.png", "write what the display shows (text or graphics) to FILE.png when the run ends"),
     gdb: int("PORT", "hold the guest before its first instruction and wait for gdb on 127.0.0.1:PORT (0: any free port); gdb's target remote drives it", { min: 0, max: 65535 }),
+    "save-state": text("FILE", "save the machine's state to FILE when the run ends (or at --save-at; SIGUSR1 saves it at once and runs on)"),
+    "save-at": int("N", "with --save-state: save once the machine has run N instructions (counted from power-on), then run on", { min: 1 }),
+    "load-state": text("FILE", "resume the machine saved in FILE (no IMAGE; RAM, rate and boot come from it; give the same --disk and --cdrom)"),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction
 count on every run, under both engines. With --serial stdio, standard input goes to COM1: a
@@ -96,32 +125,37 @@ with interrupts off, resets the machine (without --reboot) or the run is stopped
 fault; 4 when the instruction limit is reached; 2 for bad input (an unreadable or unrecognised
 image, a bad option), with a one-line message.`,
   async run(o, [image]) {
+    if (o["save-at"] !== undefined && o["save-state"] === undefined) throw new UsageError("--save-at needs --save-state FILE");
+    const resume = o["load-state"] !== undefined;
+    if (resume) checkResumeOptions(o, image);
     const storage = openStorage(o.disk, o.cdrom);
-    const firmware = o.bios !== undefined || (image === undefined && (o.disk.length > 0 || o.cdrom !== undefined));
+    const firmware = !resume && (o.bios !== undefined || (image === undefined && (o.disk.length > 0 || o.cdrom !== undefined)));
     if (firmware && image !== undefined) throw new UsageError("--bios boots from the disks and the CD: give it no IMAGE (an IMAGE is loaded directly)");
     if (!firmware && (o.boot !== undefined || o.vgabios !== undefined)) throw new UsageError(`--${o.boot !== undefined ? "boot" : "vgabios"} needs the firmware boot (--bios, or a --disk or --cdrom without an IMAGE)`);
     if (firmware && (o.initrd !== undefined || o.append !== undefined)) throw new UsageError("--initrd and --append are for a kernel IMAGE, not the firmware boot");
     const path = image ?? DEFAULT_GUEST;
-    const bytes = firmware ? undefined : readImage(path);
+    const bytes = firmware || resume ? undefined : readImage(path);
     const initrd = o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined;
     const bios = firmware ? readBios(o.bios || DEFAULT_BIOS) : undefined;
     const vgaBios = firmware ? readVgaBios(o.vgabios) : undefined;
     const screenshotFd = o.screenshot !== undefined ? openOutput(o.screenshot, "screenshot") : undefined;
+    const loaded = resume ? readImage(o["load-state"]!, "state") : undefined;
     const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
-    const m = createMachine(
-      {
-        memMiB: o.mem,
-        engine: o.engine,
-        ips: o.ips,
-        reboot: o.reboot,
-        startTime: o.clock === "realtime" ? new Date() : undefined,
-        realtime: o.clock === "realtime",
-        // With --stats, the JIT also counts the instructions run in blocks without checks.
-        jit: { profile: o.stats !== undefined },
-      },
-      storage,
-    );
-    if (bios) bootFirmware(m, { bios, vgaBios, boot: o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk") });
+    const stateFd = o["save-state"] !== undefined ? openOutput(o["save-state"], "state") : undefined;
+    const machineOptions = {
+      memMiB: o.mem,
+      engine: o.engine,
+      ips: o.ips,
+      reboot: o.reboot,
+      startTime: o.clock === "realtime" ? new Date() : undefined,
+      realtime: o.clock === "realtime",
+      // With --stats, the JIT also counts the instructions run in blocks without checks.
+      jit: { profile: o.stats !== undefined },
+    };
+    const m = loaded ? restoreSnapshot(loaded, { engine: o.engine, jit: machineOptions.jit, storage, name: `'${o["load-state"]}'` }) : createMachine(machineOptions, storage);
+    if (loaded) {
+      // The snapshot holds the machine as it was: nothing to boot.
+    } else if (bios) bootFirmware(m, { bios, vgaBios, boot: o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk") });
     else bootImage(m, path, bytes!, { cmdline: o.append, initrd });
 
     const terminal = o.display === "terminal";
@@ -147,7 +181,7 @@ image, a bad option), with a one-line message.`,
       const limit = o["max-instructions"] ?? Infinity;
       r =
         o.gdb === undefined
-          ? await m.run(limit)
+          ? await runWithSaves(m, limit, stateFd === undefined ? undefined : { at: o["save-at"], write: (b) => writeState(stateFd, b) })
           : await serveGdb(m, {
               port: o.gdb,
               maxInstructions: limit,
@@ -164,6 +198,7 @@ image, a bad option), with a one-line message.`,
       serial.close();
       debugcon?.close();
       post?.close();
+      if (stateFd !== undefined) closeSync(stateFd);
     }
     const seconds = (performance.now() - t0) / 1000;
     if (screenshotFd !== undefined) {

@@ -12,6 +12,7 @@
  */
 import type { BlockBackend } from "./block.js";
 import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyCommon, SectorTransfer, St } from "./ide.js";
+import type { StateTable } from "./state.js";
 
 const SECTOR = 512;
 const MAX_MULTIPLE = 16;
@@ -88,6 +89,7 @@ export interface AtaDiskOptions {
 }
 
 export class AtaDisk implements IdeDevice {
+  static readonly STATE: StateTable = { fields: ["status", "error", "logicalHeads", "logicalSpt", "multiple", "transferMode", "backend"], wiring: ["sectors", "cylinders", "heads", "sectorsPerTrack", "model", "serial", "chs"] };
   status = READY;
   error = 0;
   readonly sectors: number;

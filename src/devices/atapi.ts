@@ -11,6 +11,7 @@
  */
 import type { BlockBackend } from "./block.js";
 import { bufferTransfer, Err, type IdeChannel, type IdeDevice, identifyChecksum, identifyCommon, SectorTransfer, St, type Transfer } from "./ide.js";
+import type { StateTable } from "./state.js";
 
 export const CD_SECTOR = 2048;
 const PACKET_BYTES = 12;
@@ -112,6 +113,7 @@ export interface AtapiOptions {
 }
 
 export class AtapiCdrom implements IdeDevice {
+  static readonly STATE: StateTable = { fields: ["status", "error", "senseKey", "asc", "limit", "dma"], wiring: ["medium", "model", "serial"] };
   status = 0;
   error = 0;
   private senseKey: number = Sense.NONE;

@@ -4,6 +4,7 @@
  * backend. An overlay keeps a guest's writes in memory, leaving the image as it
  * was ("Storage" in ARCHITECTURE.md).
  */
+import type { StateTable } from "./state.js";
 
 export interface BlockBackend {
   /** Bytes per sector: 512 for hard disks, 2048 for CD-ROMs. */
@@ -47,6 +48,7 @@ export class MemoryBackend implements BlockBackend {
  * The map is the whole of the guest's changes, so saving it saves the disk.
  */
 export class OverlayBackend implements BlockBackend {
+  static readonly STATE: StateTable = { fields: ["written"], wiring: ["base", "writable", "sectorSize", "sectors"] };
   readonly written = new Map<number, Uint8Array>();
   readonly writable = true;
   readonly sectorSize: number;

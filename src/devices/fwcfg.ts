@@ -13,6 +13,7 @@
  */
 import type { DmaBus } from "../cpu/bus.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const FW_CFG_PORT_SEL = 0x510;
 export const FW_CFG_PORT_DATA = 0x511;
@@ -64,6 +65,7 @@ export function le64(v: number): Uint8Array {
 }
 
 export class FwCfg implements PortDevice {
+  static readonly STATE: StateTable = { fields: ["selected", "offset", "dmaHigh"], wiring: ["items", "files", "dma"] };
   private readonly items = new Map<number, Uint8Array>();
   private readonly files: { name: string; select: number }[] = [];
   private selected: Uint8Array | undefined;

@@ -14,6 +14,7 @@
  * the next code), as a PC's 8042 does.
  */
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 const ST_OBF = 0x01;
 const ST_SYS = 0x04;
@@ -79,6 +80,7 @@ export interface I8042Wiring {
 
 /** The keyboard: answers commands and, while scanning, passes host scancodes on. */
 class Mf2Keyboard {
+  static readonly STATE: StateTable = { fields: ["queue", "scanning", "leds", "scanSet", "argFor"], wiring: [] };
   /** Bytes on their way to the controller. */
   readonly queue: number[] = [];
   scanning = true;
@@ -152,6 +154,10 @@ class Mf2Keyboard {
 }
 
 export class I8042 implements PortDevice {
+  static readonly STATE: StateTable = {
+    fields: ["ram", "outPort", "outByte", "outAux", "obf", "lastWasCommand", "replies", "dataFor", "keyboard", "irq1", "irq12"],
+    wiring: ["wiring"],
+  };
   /** Controller RAM; byte 0 is the command byte. */
   private readonly ram = new Uint8Array(32);
   private outPort = OUT_INITIAL;
@@ -161,8 +167,8 @@ export class I8042 implements PortDevice {
   private lastWasCommand = false;
   /** Controller replies and D2/D3 bytes, ahead of the keyboard's (AUX marks aux data). */
   private readonly replies: number[] = [];
-  /** Where the next byte written to port 0x60 goes when a command awaits data. */
-  private dataFor: ((v: number) => void) | undefined;
+  /** The command whose data byte the next write to port 0x60 is, or -1. */
+  private dataFor = -1;
   private readonly keyboard = new Mf2Keyboard();
   private irq1 = false;
   private irq12 = false;
@@ -261,9 +267,7 @@ export class I8042 implements PortDevice {
       return;
     }
     if (cmd >= 0x60 && cmd < 0x80) {
-      this.dataFor = (v) => {
-        this.ram[cmd & 0x1f] = v;
-      };
+      this.dataFor = cmd;
       return;
     }
     if (cmd >= 0xf0) {
@@ -295,19 +299,21 @@ export class I8042 implements PortDevice {
         this.reply(this.readOutputPort());
         return;
       case 0xd1:
-        this.dataFor = (v) => this.writeOutputPort(v);
-        return;
       case 0xd2:
-        this.dataFor = (v) => this.reply(v);
-        return;
       case 0xd3:
-        this.dataFor = (v) => this.reply(v | AUX);
-        return;
       case 0xd4:
-        // Sent to the aux port, where no device answers.
-        this.dataFor = () => {};
+        this.dataFor = cmd;
         return;
     }
+  }
+
+  /** The data byte of command `cmd`. */
+  private commandData(cmd: number, v: number): void {
+    if (cmd >= 0x60 && cmd < 0x80) this.ram[cmd & 0x1f] = v;
+    else if (cmd === 0xd1) this.writeOutputPort(v);
+    else if (cmd === 0xd2) this.reply(v);
+    else if (cmd === 0xd3) this.reply(v | AUX);
+    // 0xD4: sent to the aux port, where no device answers.
   }
 
   read8(port: number): number {
@@ -332,13 +338,13 @@ export class I8042 implements PortDevice {
   write8(port: number, value: number): void {
     if (port & 4) {
       this.lastWasCommand = true;
-      this.dataFor = undefined;
+      this.dataFor = -1;
       this.command(value);
     } else {
       this.lastWasCommand = false;
-      const target = this.dataFor;
-      this.dataFor = undefined;
-      if (target) target(value);
+      const cmd = this.dataFor;
+      this.dataFor = -1;
+      if (cmd >= 0) this.commandData(cmd, value);
       else this.keyboard.receive(value);
     }
     this.pump();

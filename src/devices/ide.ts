@@ -15,6 +15,7 @@
  */
 import { type BlockBackend, BlockIoError } from "./block.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const enum St {
   ERR = 0x01,
@@ -94,6 +95,7 @@ export interface DmaEngine {
 }
 
 export class IdeChannel {
+  static readonly STATE: StateTable = { fields: ["feature", "count", "lbaLow", "lbaMid", "lbaHigh", "hobFeature", "hobCount", "hobLbaLow", "hobLbaMid", "hobLbaHigh", "device", "control", "intrq", "line", "transfer", "buf", "pos", "end", "remaining", "firstBlock", "dmaPending", "devices"], wiring: ["dma", "setIrq", "commandBlock", "controlBlock"] };
   // The task file. Each 48-bit register keeps the previous byte written (HOB).
   feature = 0;
   count = 0;
@@ -128,6 +130,11 @@ export class IdeChannel {
     private readonly setIrq: (level: boolean) => void,
   ) {
     this.resetAll();
+  }
+
+  /** A data transfer is under way (PIO, or DMA awaiting the bus master): its bytes are in flight, not in the device's state. */
+  get busy(): boolean {
+    return this.transfer !== undefined || this.dmaPending !== undefined;
   }
 
   get selected(): IdeDevice | undefined {

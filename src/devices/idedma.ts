@@ -9,6 +9,7 @@
 import type { DmaBus } from "../cpu/bus.js";
 import type { DmaEngine, IdeChannel } from "./ide.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 const CMD_START = 0x01;
 /** Direction: set when the bus master writes memory (a device read). */
@@ -22,6 +23,7 @@ const PRD_EOT = 0x8000;
 const PRD_MAX = 0x10000;
 
 export class BusMaster implements DmaEngine, PortDevice {
+  static readonly STATE: StateTable = { fields: ["command", "status", "prdTable"], wiring: ["scratch", "channel", "memory"] };
   private command = 0;
   private status = 0;
   private prdTable = 0;

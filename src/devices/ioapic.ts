@@ -9,6 +9,7 @@
  */
 import type { MmioDevice } from "../cpu/bus.js";
 import { DeliveryMode, type LocalApic } from "./lapic.js";
+import type { StateTable } from "./state.js";
 
 export const IOAPIC_DEFAULT_BASE = 0xfec00000;
 export const IOAPIC_PINS = 24;
@@ -24,6 +25,7 @@ const LOGICAL = 1 << 11;
 const WRITABLE_LO = 0x1afff;
 
 export class IoApic implements MmioDevice {
+  static readonly STATE: StateTable = { fields: ["id", "select", "lo", "hi", "levels"], wiring: ["lapic"] };
   private id = 0;
   private select = 0;
   private readonly lo = new Int32Array(IOAPIC_PINS);

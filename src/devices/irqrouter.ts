@@ -12,6 +12,7 @@ import type { VirtualClock } from "./clock.js";
 import { IOAPIC_DEFAULT_BASE, IOAPIC_PINS, IOAPIC_VERSION, IoApic } from "./ioapic.js";
 import { APIC_DEFAULT_BASE, APIC_VERSION, LocalApic } from "./lapic.js";
 import { DualPic } from "./pic8259.js";
+import type { StateTable } from "./state.js";
 
 /** ISA IRQ → I/O APIC pin (IRQ 2 is the cascade: no device drives it). */
 export const ISA_IOAPIC_PIN: readonly number[] = [2, 1, -1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -51,6 +52,7 @@ export interface InterruptRouterWiring {
 }
 
 export class InterruptRouter {
+  static readonly STATE: StateTable = { fields: ["pic", "lapic", "ioapic"], wiring: ["topology", "onChange"] };
   readonly pic = new DualPic();
   readonly lapic: LocalApic;
   readonly ioapic: IoApic;

@@ -13,6 +13,7 @@
  */
 import type { LocalApicPort, MmioDevice } from "../cpu/bus.js";
 import type { TimedDevice, VirtualClock } from "./clock.js";
+import type { StateTable } from "./state.js";
 
 export const APIC_DEFAULT_BASE = 0xfee00000;
 /** The bus clock the timer divides (any rate works: guests calibrate it). */
@@ -112,6 +113,10 @@ export interface LocalApicWiring {
 }
 
 export class LocalApic implements MmioDevice, LocalApicPort, TimedDevice {
+  static readonly STATE: StateTable = {
+    fields: ["irr", "isr", "tmr", "lvt", "id", "tpr", "ldr", "dfr", "svr", "esr", "esrPending", "icrLo", "icrHi", "base", "baseHigh", "globalEnable", "lint", "busExtInt", "nmiPending", "timerInitial", "divideConfig", "startTick", "startCount", "lastTick"],
+    wiring: ["wire", "onChange"],
+  };
   private readonly irr = new Uint32Array(8);
   private readonly isr = new Uint32Array(8);
   private readonly tmr = new Uint32Array(8);
@@ -176,6 +181,11 @@ export class LocalApic implements MmioDevice, LocalApicPort, TimedDevice {
     this.mapWindow();
     this.wire.clock.reschedule();
     this.onChange();
+  }
+
+  /** After a snapshot is restored: the register window where the base puts it. */
+  restored(): void {
+    this.mapWindow();
   }
 
   /** The register page where IA32_APIC_BASE puts it while enabled; a base above 4 GiB is out of reach. */

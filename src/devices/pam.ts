@@ -17,6 +17,7 @@
 import type { MemoryBus } from "../cpu/bus.js";
 import type { Cpu } from "../cpu/cpu.js";
 import { PAGE_BUS_WRITE, PAGE_FLAGS_BASE, RAM_BASE } from "../cpu/layout.js";
+import type { StateTable } from "./state.js";
 
 export const PAM_BASE = 0xc0000;
 export const PAM_END = 0x100000;
@@ -38,6 +39,7 @@ function segmentSize(k: number): number {
 }
 
 export class PamShadow implements MemoryBus {
+  static readonly STATE: StateTable = { fields: ["hidden", "attrs"], wiring: ["cpu", "flash", "next"] };
   /** Shadow RAM of segments whose reads go to the bus. */
   private readonly hidden = new Uint8Array(PAM_END - PAM_BASE);
   /** RE/WE per segment. */
@@ -99,10 +101,22 @@ export class PamShadow implements MemoryBus {
       this.cpu.codeWrites.changed(start, size);
     }
     this.attrs[k] = attr;
-    const busWrite = attr !== (RE | WE);
+    this.markBusWrites(k);
+  }
+
+  private markBusWrites(k: number): void {
+    const start = segmentStart(k);
+    const size = segmentSize(k);
+    const u8 = this.cpu.u8;
+    const busWrite = this.attrs[k] !== (RE | WE);
     for (let f = start >>> 12; f < (start + size) >>> 12; f++) {
       u8[PAGE_FLAGS_BASE + f] = busWrite ? u8[PAGE_FLAGS_BASE + f] | PAGE_BUS_WRITE : u8[PAGE_FLAGS_BASE + f] & ~PAGE_BUS_WRITE;
     }
+  }
+
+  /** After a snapshot is restored (RAM holds what reads return): the frames whose writes go to the bus. */
+  restored(): void {
+    for (let k = 0; k < 13; k++) this.markBusWrites(k);
   }
 
   private segmentOf(pa: number): number {

@@ -7,6 +7,7 @@
  * enable bit clear ends in a master abort and reads all ones.
  */
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export type ConfigSize = 1 | 2 | 4;
 
@@ -19,6 +20,7 @@ export interface PciFunction {
 
 /** A configuration space held in memory, where writes change only the bits marked writable. */
 export class PciConfigSpace implements PciFunction {
+  static readonly STATE: StateTable = { fields: ["bytes"], wiring: ["writable", "onWrite"] };
   readonly bytes = new Uint8Array(256);
   readonly writable = new Uint8Array(256);
   /** Called after every configuration write, with the bytes written. */
@@ -72,6 +74,7 @@ function allOnes(size: ConfigSize): number {
 }
 
 export class PciHost {
+  static readonly STATE: StateTable = { fields: ["address", "functions"], wiring: ["hostBridge", "addressPort", "dataPort"] };
   private address = 0;
   /** Device 0: the host bridge, whose chipset registers (PAM, SMRAM) the platform wires up. */
   readonly hostBridge = i440fxHostBridge();

@@ -6,8 +6,13 @@
  * before it is acknowledged.
  */
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 class Pic8259 {
+  static readonly STATE: StateTable = {
+    fields: ["irr", "isr", "imr", "lines", "vectorBase", "lowest", "autoEoi", "rotateOnAutoEoi", "specialMask", "readIsr", "poll", "initStep", "expectIcw4", "single", "cascade", "spurious"],
+    wiring: ["isSlave"],
+  };
   irr = 0;
   isr = 0;
   imr = 0;
@@ -159,6 +164,7 @@ class Pic8259 {
 }
 
 export class DualPic implements PortDevice {
+  static readonly STATE: StateTable = { fields: ["master", "slave"], wiring: ["onChange"] };
   private readonly master = new Pic8259(false);
   private readonly slave = new Pic8259(true);
   /** Called whenever the INTR output to the CPU may have changed. */

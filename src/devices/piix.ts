@@ -12,6 +12,7 @@
  */
 import { PciConfigSpace } from "./pci.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const PIIX_DEVICE = 1;
 export const ELCR_PORT = 0x4d0;
@@ -53,6 +54,7 @@ export function piix3IsaBridge(): PciConfigSpace {
 
 /** ELCR1 (IRQ 0–7) and ELCR2 (IRQ 8–15); IRQ 0, 1, 2, 8 and 13 are always edge-triggered. */
 export class Elcr implements PortDevice {
+  static readonly STATE: StateTable = { fields: ["regs"], wiring: [] };
   private readonly regs = new Uint8Array(2);
   private static readonly WRITABLE = [0xf8, 0xde];
 
@@ -76,6 +78,7 @@ const RC_RST_CPU = 0x04;
 
 /** The PIIX3's reset control register at 0xCF9: setting RST_CPU resets the machine. */
 export class ResetControl implements PortDevice {
+  static readonly STATE: StateTable = { fields: ["value"], wiring: ["reset"] };
   private value = 0;
   constructor(private readonly reset: () => void) {}
   read8(): number {

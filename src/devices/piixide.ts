@@ -12,6 +12,7 @@ import { BusMaster } from "./idedma.js";
 import { IdeChannel, type IdeDevice } from "./ide.js";
 import { PciConfigSpace } from "./pci.js";
 import type { IoPortBus } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const IDE_FUNCTION = 1;
 const BAR4 = 0x20;
@@ -23,6 +24,7 @@ const LEGACY = [
 ] as const;
 
 export class PiixIde {
+  static readonly STATE: StateTable = { fields: ["config", "channels", "busMasters", "bmBase"], wiring: ["ports"] };
   readonly config = new PciConfigSpace();
   readonly channels: [IdeChannel, IdeChannel];
   readonly busMasters: [BusMaster, BusMaster];
@@ -68,6 +70,12 @@ export class PiixIde {
     this.config.writeConfig(0x04, 2, 0);
     this.config.writeConfig(BAR4, 4, 0);
     this.config.writeConfig(0x40, 4, 0);
+  }
+
+  /** After a snapshot is restored into a new machine: the bus-master ports where the restored BAR puts them. */
+  restored(): void {
+    this.bmBase = 0;
+    this.mapBusMaster();
   }
 
   /** Follow the BAR and the I/O enable bit with the bus-master ports. */

@@ -6,12 +6,17 @@
  */
 import type { TimedDevice, VirtualClock } from "./clock.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const PIT_HZ = 1193182;
 /** DRAM refresh request toggles every 15.085 µs on the AT (port 0x61 bit 4). */
 const REFRESH_HZ = 66288;
 
 class Counter {
+  static readonly STATE: StateTable = {
+    fields: ["mode", "access", "bcd", "reload", "start", "gate", "writeLow", "latched", "latchedHigh", "status", "readHigh", "nullCount", "idleOut"],
+    wiring: [],
+  };
   mode = 0;
   /** 1: LSB, 2: MSB, 3: LSB then MSB. */
   access = 3;
@@ -104,6 +109,7 @@ class Counter {
 }
 
 export class Pit8254 implements PortDevice, TimedDevice {
+  static readonly STATE: StateTable = { fields: ["counters", "speakerData", "irqTick", "irqsRaised"], wiring: ["clock", "raiseIrq0"] };
   private readonly counters = [new Counter(), new Counter(), new Counter()];
   private speakerData = false;
   /** Tick up to which counter 0's OUT edges have been delivered. */

@@ -5,11 +5,13 @@
  * writes bit 0 back to 0 before it can reset again.
  */
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 const A20 = 0x02;
 const RESET = 0x01;
 
 export class Port92 implements PortDevice {
+  static readonly STATE: StateTable = { fields: ["value"], wiring: ["setA20", "reset"] };
   private value = 0;
 
   constructor(

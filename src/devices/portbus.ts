@@ -4,6 +4,7 @@
  * bus does; ports nobody claims read as all ones and are counted.
  */
 import type { PortBus } from "../cpu/bus.js";
+import type { StateTable } from "./state.js";
 
 export interface PortDevice {
   read8?(port: number): number;
@@ -15,6 +16,7 @@ export interface PortDevice {
 }
 
 export class IoPortBus implements PortBus {
+  static readonly STATE: StateTable = { fields: ["unhandledReads", "unhandledWrites"], wiring: ["devices"] };
   private readonly devices: (PortDevice | undefined)[] = new Array(0x10000);
   unhandledReads = 0;
   unhandledWrites = 0;

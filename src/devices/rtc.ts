@@ -13,6 +13,7 @@
  */
 import type { TimedDevice, VirtualClock } from "./clock.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 const XTAL_HZ = 32768;
 /**
@@ -88,6 +89,10 @@ function mod(a: number, n: number): number {
 }
 
 export class Rtc146818 implements PortDevice, TimedDevice {
+  static readonly STATE: StateTable = {
+    fields: ["ram", "time", "index", "regA", "regB", "flags", "origin", "last", "irqLevel"],
+    wiring: ["clock", "setIrq8"],
+  };
   private readonly ram = new Uint8Array(128);
   /** Binary 24-hour calendar, indexed by time register. */
   private readonly time = new Uint8Array(10);

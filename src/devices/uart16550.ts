@@ -8,6 +8,7 @@
  * timeout), THR empty, modem status.
  */
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 const IER_RDA = 0x01;
 const IER_THRE = 0x02;
@@ -26,6 +27,10 @@ const FIFO_SIZE = 16;
 const TRIGGER_LEVELS = [1, 4, 8, 14];
 
 export class Uart16550 implements PortDevice {
+  static readonly STATE: StateTable = {
+    fields: ["ier", "lcr", "mcr", "lsrErrors", "msr", "msrDelta", "scr", "dll", "dlm", "fcr", "rx", "rxHead", "rxCount", "line", "lineHead", "threPending", "irqLevel", "transmitted", "overruns"],
+    wiring: ["base", "sink", "setIrq"],
+  };
   private ier = 0;
   private lcr = 0x03;
   private mcr = 0;

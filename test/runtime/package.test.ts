@@ -110,6 +110,8 @@ describe("README.md, Embedding", () => {
     expect(r.stdout).toContain("ring 3: primes below 65536: 6542\n");
     expect(r.stdout).toContain("[the guest halted]\n");
     expect(r.stdout).toMatch(/\n\[halt: \d+ instructions, \d+ regions translated\]\n/);
+    expect(r.stdout).toContain("[restored: halt, same output: true, same count: true]\n");
+    expect(r.stdout).toContain("[snapshot error] the snapshot is truncated");
     expect(r.stdout).toContain("[usage error] createMachine options.engine must be \"jit\" or \"interp\" (got \"turbo\")\n");
     expect(r.stdout).toContain("[image error] 'image' is not a guest image jit386 can boot");
   });
@@ -130,8 +132,8 @@ describe("README.md, Embedding", () => {
   test("the declarations stand alone: strict, lib ES2022, no Node types, skipLibCheck off; internals are not on the type", () => {
     writeFileSync(
       join(app, "api.ts"),
-      `import { bootImage, createMachine, detectImage, disassemble, ImageError, Machine, UsageError } from "jit386";
-import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, RunResult, StopReason } from "jit386";
+      `import { bootImage, createMachine, detectImage, disassemble, ImageError, Machine, SnapshotError, UsageError } from "jit386";
+import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, RestoreOptions, RunResult, StopReason } from "jit386";
 const options: MachineOptions = { memMiB: 16, engine: "interp", jit: { hotThreshold: 10 } };
 const m: Machine = createMachine(options);
 const boot: BootOptions = { cmdline: "x", initrd: new Uint8Array(1), name: "k" };
@@ -143,7 +145,9 @@ const reason: StopReason = m.runSync().reason;
 const stats: MachineStats = m.stats();
 const share: number | undefined = stats.jit?.inlineShare;
 const text: string = disassemble(new Uint8Array([0x90]), 0x1000, 16)[0].text;
-const errors: [UsageError, ImageError] = [new UsageError("a"), new ImageError("b")];
+const errors: [UsageError, ImageError, UsageError] = [new UsageError("a"), new ImageError("b"), new SnapshotError("c")];
+const restore: RestoreOptions = { engine: "jit", jit: { hotThreshold: 5 } };
+const copy: Machine = Machine.restoreState(m.saveState(), restore);
 detectImage(new Uint8Array(0));
 // @ts-expect-error the CPU is not part of the public type
 m.cpu;
@@ -155,7 +159,7 @@ m.kbc;
 m.interpreter;
 // @ts-expect-error nor the engine
 m.engine;
-export { kind, result, reason, share, text, errors };
+export { kind, result, reason, share, text, errors, copy };
 `,
     );
     writeFileSync(
