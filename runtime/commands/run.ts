@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { bootFirmware, bootImage, DEFAULT_BIOS, DEFAULT_GUEST, readBios, readImage } from "../image.js";
 import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
+import { formatProfile } from "../profiler.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
 import { IPS, MEM_MIB } from "../validate.js";
@@ -53,8 +54,9 @@ export const run = command({
     serial: text("stdio|FILE|none", "where COM1's output goes; with stdio, standard input is typed into COM1", "stdio"),
     debugcon: text("FILE", "write what the guest sends to port 0xE9 to FILE"),
     post: text("FILE", "write POST codes (port 0x80) to FILE, one hex byte a line"),
-    "max-instructions": int("N", "stop after N instructions", { min: 1 }),
+    "max-instructions": int("N", "stop after N instructions (exceptions and interrupts delivered count too)", { min: 1 }),
     stats: optionalText("FILE", "print the run's figures as JSON at the end, to standard error or FILE"),
+    profile: text("FILE", "profile where the host's time goes: a summary on standard error at the end, the whole as JSON in FILE"),
     reboot: flag("restart the guest when it resets the machine, instead of ending the run"),
     clock: choice(["virtual", "realtime"], "virtual: devices count instructions (reproducible); realtime: the host's clock", "virtual"),
     ips: int("N", "virtual instructions per second, the rate devices count time at", IPS, DEFAULT_IPS),
@@ -85,6 +87,7 @@ image, a bad option), with a one-line message.`,
     const bios = firmware ? readBios(o.bios || DEFAULT_BIOS) : undefined;
     const vgaBios = o.vgabios !== undefined ? readImage(o.vgabios, "VGA BIOS") : undefined;
     const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
+    const profileFd = o.profile !== undefined ? openOutput(o.profile, "profile") : undefined;
     const m = createMachine(
       {
         memMiB: o.mem,
@@ -93,6 +96,7 @@ image, a bad option), with a one-line message.`,
         reboot: o.reboot,
         startTime: o.clock === "realtime" ? new Date() : undefined,
         realtime: o.clock === "realtime",
+        profile: profileFd !== undefined,
         // With --stats, the JIT also counts the instructions run in blocks without checks.
         jit: { profile: o.stats !== undefined },
       },
@@ -140,6 +144,12 @@ image, a bad option), with a one-line message.`,
         writeSync(statsFd, json);
         closeSync(statsFd);
       }
+    }
+    if (profileFd !== undefined) {
+      const report = m.profile();
+      process.stderr.write(formatProfile(report));
+      writeSync(profileFd, roundedJson(report) + "\n");
+      closeSync(profileFd);
     }
     switch (r.reason) {
       case "exit":

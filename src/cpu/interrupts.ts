@@ -192,6 +192,9 @@ function classOf(vector: number): FaultClass {
  * so (SDM Vol. 3 Table 6-5): contributory on contributory, or contributory / page
  * fault on a page fault, become a double fault; anything else is delivered in
  * turn; a fault while delivering the double fault shuts the CPU down. Never throws.
+ * Each call counts once in DELIVERED, whatever it ends in: an exception loop
+ * retires nothing, and runs must still reach their limit (ARCHITECTURE.md
+ * "Progress and the instruction limit").
  */
 export function deliverException(
   c: Cpu,
@@ -204,6 +207,7 @@ export function deliverException(
   let code = errorCode;
   let has = hasError;
   let k = kind;
+  c.delivered++;
   for (;;) {
     try {
       deliverInterrupt(c, v, k, code, has);
