@@ -64,14 +64,14 @@ const WORKLOAD_FLAG = "jit386.workload";
 
 /**
  * The first line userspace prints, its boot check (the MD5 of `seq 1 20000`), the
- * workload's start, one of its results (the SHA-256 of `seq 1 100000`) and end, and
+ * workload's start, one of its results (the SHA-256 of `seq 1 30000`) and end, and
  * the kernel's last words before it halts or powers off.
  */
 export const LINUX_MARKERS: Marker[] = [
   { name: "marker", pattern: "JIT386-MARKER" },
   { name: "md5", pattern: `JIT386-MD5: ${createHash("md5").update(seqText(20000)).digest("hex")}` },
   { name: "workStart", pattern: "JIT386-WORK-START" },
-  { name: "sha256", pattern: `JIT386-SHA256: ${createHash("sha256").update(seqText(100000)).digest("hex")}` },
+  { name: "sha256", pattern: `JIT386-SHA256: ${createHash("sha256").update(seqText(30000)).digest("hex")}` },
   { name: "workDone", pattern: "JIT386-WORK-DONE" },
   { name: "poweroff", pattern: "reboot: (System halted|Power down)" },
 ];
@@ -265,7 +265,7 @@ export function peersMarkdown(rep: PeersReport): string {
         linuxNote(r),
       ];
     });
-    md += `\nDebian Linux (busybox initramfs): the boot to the marker line (seconds from process start), the user-space workload (gzip, sha256sum, awk and sort on \`seq 1 100000\`, from JIT386-WORK-START to JIT386-WORK-DONE), and the whole run to the kernel's power-off message; G instructions where the VM counts them; peak resident set of the process:\n\n`;
+    md += `\nDebian Linux (busybox initramfs): the boot to the marker line (seconds from process start), the user-space workload (gzip, sha256sum, awk and sort on \`seq 1 30000\`, from JIT386-WORK-START to JIT386-WORK-DONE), and the whole run to the kernel's power-off message; G instructions where the VM counts them; peak resident set of the process:\n\n`;
     md += markdownTable(["peer", "status", "boot to marker s", "G instr", "workload s", "G instr", "to power-off s", "G instr", "peak MiB", "note"], lrows);
   }
   const notes = new Set(

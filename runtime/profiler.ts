@@ -14,6 +14,7 @@
 import type { Cpu } from "../src/cpu/cpu.js";
 import type { PortBus } from "../src/cpu/bus.js";
 import { ATTR_DB } from "../src/cpu/cpu.js";
+import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
 import { disassembleOne } from "../src/disasm/disasm.js";
 import type { ProfileReport } from "./types.js";
@@ -69,7 +70,8 @@ const EXIT_NAMES = [
 interface Spot {
   eip: number;
   la: number;
-  code32: boolean;
+  /** Disassembled when first seen: by the end of the run the address may map other code. */
+  instruction: string;
   ms: number;
   dispatches: number;
   compiled: boolean;
@@ -147,7 +149,8 @@ export class Profiler {
     const key = la * 2 + (compiled ? 1 : 0);
     let s = this.spots.get(key);
     if (!s) {
-      s = { eip, la, code32: (c.segAttr(Sreg.CS) & ATTR_DB) !== 0, ms: 0, dispatches: 0, compiled };
+      const text = disassembleOne((a) => this.byteAt(a), la, (c.segAttr(Sreg.CS) & ATTR_DB) !== 0 ? 32 : 16).text;
+      s = { eip, la, instruction: text, ms: 0, dispatches: 0, compiled };
       this.spots.set(key, s);
     }
     s.ms += ms;
@@ -176,15 +179,21 @@ export class Profiler {
     };
   }
 
-  /** Guest-linear bytes for the disassembler (0 where nothing is mapped). */
+  /**
+   * Guest-linear bytes for the disassembler, through the TLB only (0 where it has
+   * no entry): a page walk would set accessed bits the guest can see.
+   */
   private byteAt(la: number): number {
     const c = this.cpu;
-    try {
-      const pa = c.translate(la | 0, false);
-      return pa >>> 0 < c.ramBytes ? c.readPhys8(pa) : 0;
-    } catch {
-      return 0;
+    const i = c.i32;
+    let pa: number;
+    if (i[L.CR_BASE >> 2] >= 0) pa = la & c.a20Mask;
+    else {
+      const e = i[(L.TLB_ENTRIES >> 2) + (la >>> 12)];
+      if (!(e & L.TLB_P)) return 0;
+      pa = (e & ~0xfff) | (la & 0xfff);
     }
+    return pa >>> 0 < c.ramBytes ? c.readPhys8(pa) : 0;
   }
 
   report(retired: { compiled: number; interpreted: number }, delivered: number, demotions: number, top = 20): ProfileReport {
@@ -200,7 +209,6 @@ export class Profiler {
     exits.push({ cause: "demotions (regions sent back to the interpreter)", count: demotions });
     const hot = [...this.spots.values()].sort((a, b) => b.ms - a.ms).slice(0, top);
     const hottest = hot.map((s) => {
-      const d = disassembleOne((a) => this.byteAt(a), s.la, s.code32 ? 32 : 16);
       return {
         eip: s.eip >>> 0,
         linear: s.la >>> 0,
@@ -208,7 +216,7 @@ export class Profiler {
         ms: s.ms,
         share: totalMs ? s.ms / totalMs : 0,
         dispatches: s.dispatches,
-        instruction: d.text,
+        instruction: s.instruction,
       };
     });
     return { totalMs, activities, helpers, retired: { ...retired, total: retired.compiled + retired.interpreted }, delivered, exits, hottest };

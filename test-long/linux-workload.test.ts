@@ -1,7 +1,7 @@
 /**
  * The Linux guest's user-space workload (scripts/linux/init.sh with
  * jit386.workload on the command line): gzip, sha256sum, awk and sort on
- * `seq 1 100000`, whose results the host computes here. JIT only: the
+ * `seq 1 30000`, whose results the host computes here. JIT only: the
  * interpreter's agreement on the boot is test-long/linux.test.ts's, and the
  * workload under the interpreter is bench:peers' (too long for CI).
  */
@@ -12,7 +12,7 @@ import { bootImage } from "../runtime/image.js";
 import { createMachine } from "../runtime/machine.js";
 
 const DIR = new URL("../guests/linux/build/", import.meta.url).pathname;
-const N = 100000;
+const N = 30000;
 
 function seqText(): string {
   let text = "";
@@ -44,8 +44,8 @@ test("the Linux guest's workload runs under the JIT and its results are right", 
 
   expect(result.reason).toBe("halt");
   expect(at["JIT386-MARKER"]).toBeLessThan(at["JIT386-WORK-START"]);
-  // Real work: over a billion instructions between the two lines.
-  expect(work).toBeGreaterThan(1e9);
+  // Real work: hundreds of millions of instructions between the two lines.
+  expect(work).toBeGreaterThan(3e8);
   const text = seqText();
   const sha = createHash("sha256").update(text).digest("hex");
   expect(line(out, "JIT386-SHA256")).toBe(`${sha}  -`);

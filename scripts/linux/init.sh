@@ -10,7 +10,7 @@ echo "JIT386-KERNEL: $(uname -r)"
 echo "JIT386-MD5: $(seq 1 20000 | md5sum)"
 if grep -q jit386.workload /proc/cmdline; then
   echo "JIT386-WORK-START"
-  seq 1 100000 > /tmp/nums
+  seq 1 30000 > /tmp/nums
   echo "JIT386-SHA256: $(sha256sum < /tmp/nums)"
   gzip -c /tmp/nums > /tmp/nums.gz
   echo "JIT386-GZIP-BYTES: $(wc -c < /tmp/nums.gz)"
