@@ -203,11 +203,26 @@ export function deliverException(
   hasError: boolean,
   kind: InterruptKind = InterruptKind.EXCEPTION,
 ): void {
+  c.delivered++;
+  deliverWithinInstruction(c, vector, errorCode, hasError, kind);
+}
+
+/**
+ * deliverException without the count, for a delivery that is part of an
+ * instruction that retires (a fault after a task switch committed): the engines
+ * check progress between instructions, so nothing inside one may move it.
+ */
+export function deliverWithinInstruction(
+  c: Cpu,
+  vector: number,
+  errorCode: number,
+  hasError: boolean,
+  kind: InterruptKind = InterruptKind.EXCEPTION,
+): void {
   let v = vector;
   let code = errorCode;
   let has = hasError;
   let k = kind;
-  c.delivered++;
   for (;;) {
     try {
       deliverInterrupt(c, v, k, code, has);
