@@ -70,7 +70,10 @@ const EXIT_NAMES = [
 interface Spot {
   eip: number;
   la: number;
-  /** Disassembled when first seen: by the end of the run the address may map other code. */
+  /**
+   * Disassembled when first seen with its page in the TLB (empty until then): by the
+   * end of the run the address may map other code.
+   */
   instruction: string;
   ms: number;
   dispatches: number;
@@ -90,6 +93,8 @@ export class Profiler {
   private readonly exits: number[] = EXIT_NAMES.map(() => 0);
   private readonly spots = new Map<number, Spot>();
   private readonly startedAt = this.mark;
+  /** Set by byteAt when a byte's page had no TLB entry. */
+  private unmapped = false;
 
   constructor(private readonly cpu: Cpu) {}
 
@@ -149,9 +154,13 @@ export class Profiler {
     const key = la * 2 + (compiled ? 1 : 0);
     let s = this.spots.get(key);
     if (!s) {
-      const text = disassembleOne((a) => this.byteAt(a), la, (c.segAttr(Sreg.CS) & ATTR_DB) !== 0 ? 32 : 16).text;
-      s = { eip, la, instruction: text, ms: 0, dispatches: 0, compiled };
+      s = { eip, la, instruction: "", ms: 0, dispatches: 0, compiled };
       this.spots.set(key, s);
+    }
+    if (s.instruction === "") {
+      this.unmapped = false;
+      const text = disassembleOne((a) => this.byteAt(a), la, (c.segAttr(Sreg.CS) & ATTR_DB) !== 0 ? 32 : 16).text;
+      if (!this.unmapped) s.instruction = text;
     }
     s.ms += ms;
     s.dispatches++;
@@ -190,7 +199,10 @@ export class Profiler {
     if (i[L.CR_BASE >> 2] >= 0) pa = la & c.a20Mask;
     else {
       const e = i[(L.TLB_ENTRIES >> 2) + (la >>> 12)];
-      if (!(e & L.TLB_P)) return 0;
+      if (!(e & L.TLB_P)) {
+        this.unmapped = true;
+        return 0;
+      }
       pa = (e & ~0xfff) | (la & 0xfff);
     }
     return pa >>> 0 < c.ramBytes ? c.readPhys8(pa) : 0;
@@ -216,7 +228,7 @@ export class Profiler {
         ms: s.ms,
         share: totalMs ? s.ms / totalMs : 0,
         dispatches: s.dispatches,
-        instruction: s.instruction,
+        instruction: s.instruction || "(not mapped when seen)",
       };
     });
     return { totalMs, activities, helpers, retired: { ...retired, total: retired.compiled + retired.interpreted }, delivered, exits, hottest };
