@@ -52,17 +52,27 @@ export interface PeersReport {
 
 const LINUX_DIR = join(ROOT, "guests", "linux", "build");
 const LINUX_GUEST = "linux-boot";
-/** What /init (scripts/linux/init.sh) prints as its workload's result: the MD5 of `seq 1 20000`. */
-function linuxMd5(): string {
+/** `seq 1 n` as /init (scripts/linux/init.sh) writes it. */
+function seqText(n: number): string {
   let text = "";
-  for (let k = 1; k <= 20000; k++) text += `${k}\n`;
-  return createHash("md5").update(text).digest("hex");
+  for (let k = 1; k <= n; k++) text += `${k}\n`;
+  return text;
 }
 
-/** The first line userspace prints, its workload's correct result, and the kernel's last words before it halts or powers off. */
+/** Makes /init run its user-space workload after the boot marker (scripts/linux/init.sh). */
+const WORKLOAD_FLAG = "jit386.workload";
+
+/**
+ * The first line userspace prints, its boot check (the MD5 of `seq 1 20000`), the
+ * workload's start, one of its results (the SHA-256 of `seq 1 30000`) and end, and
+ * the kernel's last words before it halts or powers off.
+ */
 export const LINUX_MARKERS: Marker[] = [
   { name: "marker", pattern: "JIT386-MARKER" },
-  { name: "md5", pattern: `JIT386-MD5: ${linuxMd5()}` },
+  { name: "md5", pattern: `JIT386-MD5: ${createHash("md5").update(seqText(20000)).digest("hex")}` },
+  { name: "workStart", pattern: "JIT386-WORK-START" },
+  { name: "sha256", pattern: `JIT386-SHA256: ${createHash("sha256").update(seqText(30000)).digest("hex")}` },
+  { name: "workDone", pattern: "JIT386-WORK-DONE" },
   { name: "poweroff", pattern: "reboot: (System halted|Power down)" },
 ];
 const SEABIOS = "/usr/share/seabios/bios.bin";
@@ -119,6 +129,8 @@ function judge(t: Task, peer: PeerName, o: ChildOutcome): { status: PeerRun["sta
       return { status: "failed", note: `no ${LINUX_MARKERS[0].pattern}: ended by ${r.reason} after ${secs(r.vmMs)} s${reached}${last ? `; last output: ${last.trim()}` : ""}` };
     }
     if (r.markers.md5 === undefined) return { status: "wrong checksum", note: "userspace ran, but its MD5 line is missing or wrong" };
+    if (r.markers.workDone === undefined) return { status: "failed", note: `the workload did not finish: ended by ${r.reason}; last output: ${r.serialTail.trim().split("\n").pop() ?? ""}` };
+    if (r.markers.sha256 === undefined) return { status: "wrong checksum", note: "the workload's SHA-256 line is missing or wrong" };
     return { status: "ok" };
   }
   const want = peer === "native" ? 0 : 1;
@@ -138,7 +150,7 @@ function linuxTask(timeoutMs: number): Task | string {
     req: {
       image: kernel,
       initrd,
-      cmdline: readFileSync(cmdline, "utf8").trim(),
+      cmdline: `${readFileSync(cmdline, "utf8").trim()} ${WORKLOAD_FLAG}`,
       memMiB: 128,
       markers: LINUX_MARKERS,
       stopAt: ["poweroff"],
@@ -203,7 +215,7 @@ const mib = (b: number | undefined) => (b === undefined ? undefined : sig(b / 2 
 /** What the Linux table says about the JIT's instruction counts, or why a run is not ok. */
 function linuxNote(r: PeerRun | undefined): string | undefined {
   if (r?.status !== "ok") return r?.note;
-  if (r.countsMatchInterp === true) return "instruction counts to the marker and to power-off equal the interpreter's";
+  if (r.countsMatchInterp === true) return "instruction counts to every marker (boot, workload, power-off) equal the interpreter's";
   if (r.peer === "jit386 jit") return "instruction counts not compared: the interpreter's boot did not complete";
   return undefined;
 }
@@ -238,10 +250,23 @@ export function peersMarkdown(rep: PeersReport): string {
       const m = r?.markers;
       const instr = (h: MarkerHit | undefined) => (h?.instructions === undefined ? undefined : sig(h.instructions / 1e9, 3));
       const ok = r?.status === "ok";
-      return [p, r?.status, secs(m?.marker?.ms), instr(m?.marker), secs(m?.poweroff?.ms ?? (ok ? r.processMs : undefined)), instr(m?.poweroff), ok ? mib(r.maxRssBytes) : undefined, linuxNote(r)];
+      const span = (a: MarkerHit | undefined, b: MarkerHit | undefined) => (a && b ? { ms: b.ms - a.ms, instructions: a.instructions !== undefined && b.instructions !== undefined ? b.instructions - a.instructions : undefined } : undefined);
+      const work = span(m?.workStart, m?.workDone);
+      return [
+        p,
+        r?.status,
+        secs(m?.marker?.ms),
+        instr(m?.marker),
+        secs(work?.ms),
+        instr(work),
+        secs(m?.poweroff?.ms ?? (ok ? r.processMs : undefined)),
+        instr(m?.poweroff),
+        ok ? mib(r.maxRssBytes) : undefined,
+        linuxNote(r),
+      ];
     });
-    md += `\nDebian Linux boot (busybox initramfs) to the marker line and to the kernel's halt/power-off message, seconds from process start, G instructions where the VM counts them, peak resident set of the process:\n\n`;
-    md += markdownTable(["peer", "status", "to marker s", "G instr", "to power-off s", "G instr", "peak MiB", "note"], lrows);
+    md += `\nDebian Linux (busybox initramfs): the boot to the marker line (seconds from process start), the user-space workload (gzip, sha256sum, awk and sort on \`seq 1 30000\`, from JIT386-WORK-START to JIT386-WORK-DONE), and the whole run to the kernel's power-off message; G instructions where the VM counts them; peak resident set of the process:\n\n`;
+    md += markdownTable(["peer", "status", "boot to marker s", "G instr", "workload s", "G instr", "to power-off s", "G instr", "peak MiB", "note"], lrows);
   }
   const notes = new Set(
     rep.runs

@@ -13,7 +13,7 @@ import { registerCore } from "./internal.js";
 import { Machine as Core } from "./machine.js";
 import { machineStats } from "./stats.js";
 import { restoreSnapshot, saveSnapshot } from "./snapshot.js";
-import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, RestoreOptions, RunResult } from "./types.js";
+import type { BootOptions, ImageKind, MachineEvents, MachineOptions, MachineStats, ProfileReport, RestoreOptions, RunResult } from "./types.js";
 import { checkBytes, checkInt, checkName, checkRestoreOptions, shown } from "./validate.js";
 
 let coreOf: (m: Machine, what: string) => Core;
@@ -122,8 +122,9 @@ export class Machine {
 
   /**
    * Run until the guest stops (exit port, halt for good, triple fault, reset),
-   * `maxInstructions` retire (a non-negative integer or Infinity, the default) or
-   * stop() is called, yielding to the event loop between slices of about a
+   * `maxInstructions` retire (a non-negative integer or Infinity, the default;
+   * exceptions and interrupts delivered count towards it, so a guest faulting
+   * for ever still reaches it) or stop() is called, yielding to the event loop between slices of about a
    * million instructions. One run at a time.
    */
   async run(maxInstructions: number = Infinity): Promise<RunResult> {
@@ -143,6 +144,16 @@ export class Machine {
   /** The machine's figures: instructions, virtual time, the JIT's counters, caches, devices. */
   stats(): MachineStats {
     return machineStats(coreOf(this, "stats()"));
+  }
+
+  /**
+   * Where the host's time went since the machine was created: compiled code,
+   * interpreter, translation, helpers by name, dispatcher, devices, page walks;
+   * instructions by engine, region exits by cause, the hottest code
+   * disassembled. Needs createMachine({ profile: true }).
+   */
+  profile(): ProfileReport {
+    return coreOf(this, "profile()").profile();
   }
 
   /**

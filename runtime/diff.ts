@@ -87,6 +87,7 @@ export function compareCpus(a: Cpu, b: Cpu, ram: boolean): Difference[] {
   for (const [name, off] of FIELDS) cmp(name, a.i32[off >> 2], b.i32[off >> 2]);
   cmp("EFLAGS", a.getEflags(), b.getEflags());
   cmp("icount", a.icount, b.icount, String);
+  cmp("delivered", a.delivered, b.delivered, String);
   cmp("idle slots", a.f64[L.IDLE_SLOTS >> 3], b.f64[L.IDLE_SLOTS >> 3], String);
   cmp("shutdown", Number(a.shutdown), Number(b.shutdown), String);
   cmp("A20 mask", a.a20Mask, b.a20Mask);
@@ -189,7 +190,7 @@ function pass(image: Uint8Array | undefined, path: string, opts: DiffOptions, ra
   const advance = (m: Machine, until: number, pause: () => boolean): RunStop | undefined => {
     const r = m.advance(until, 0, pause);
     if (r) return r.reason;
-    return m.cpu.icount >= limit ? "limit" : undefined;
+    return m.cpu.progress >= limit ? "limit" : undefined;
   };
   let exits = 0;
   let lastGoodRam = -1;
@@ -212,26 +213,20 @@ function pass(image: Uint8Array | undefined, path: string, opts: DiffOptions, ra
     jit.chain = UNLIMITED_CHAIN;
     const stopB = advance(b, Math.min(opts.from, limit), never);
     jit.chain = lockstepChain;
-    let stopA = advance(a, b.cpu.icount, never);
-    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.icount + 1, never);
+    let stopA = advance(a, b.cpu.progress, never);
+    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.progress + 1, never);
     const diffs = [...compareCpus(a.cpu, b.cpu, true)];
     if (stopA !== stopB) diffs.push({ field: "run ended", interp: String(stopA), jit: String(stopB) });
     if (diffs.length > 0) return finish(stopB ?? "limit", diffs, false);
     if (stopB !== undefined) return finish(stopB, [], false);
   }
   for (;;) {
-    const faults = jit.stats.faults;
     const stopB = advance(b, limit, () => jit.lastDispatch === Dispatch.COMPILED);
-    let stopA = advance(a, b.cpu.icount, never);
-    // A faulting instruction does not retire: when a helper in compiled code raised a fault, the
-    // interpreter stands before that instruction at the same count. Its next step faults too.
-    if (jit.stats.faults > faults && stopA === undefined) {
-      a.interpreter.step();
-      stopA = a.cpu.icount >= limit ? "limit" : undefined;
-    }
+    // Progress counts the exception a helper in compiled code raised: the interpreter delivers it too.
+    let stopA = advance(a, b.cpu.progress, never);
     // The interpreter reached the count with the stopping instruction retired (a HLT): one more
     // turn of its loop sees that it has stopped, without running anything else if it has.
-    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.icount + 1, never);
+    if (stopB !== undefined && stopA === undefined) stopA = advance(a, a.cpu.progress + 1, never);
     const checkRam = stopB !== undefined || (exits >= ramFrom && (exits - ramFrom) % ramEvery === 0);
     const diffs = compareCpus(a.cpu, b.cpu, false);
     const ramDiffs = checkRam ? compareRam(a.cpu, b.cpu) : [];

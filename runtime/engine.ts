@@ -1,6 +1,7 @@
 /**
  * The run contract both engines implement, for the machine's loop: retire
- * instructions until the count reaches `target`, the CPU halts or shuts down,
+ * instructions until progress (Cpu.progress: instructions retired plus
+ * exceptions and interrupts delivered) reaches `target`, the CPU halts or shuts down,
  * or `shouldStop()` says so. `shouldStop` is asked after every instruction the
  * interpreter runs and after every return from compiled code, which returns
  * after any instruction that can change the answer (device access, STI, POPF,
@@ -20,8 +21,8 @@ export class InterpreterEngine implements Engine {
   runUntil(target: number, shouldStop: () => boolean): void {
     const it = this.interpreter;
     const c = it.cpu;
-    if (c.icount >= target || it.halted || c.shutdown) return;
+    if (c.progress >= target || it.halted || c.shutdown) return;
     do it.step();
-    while (c.icount < target && !it.halted && !c.shutdown && !shouldStop());
+    while (c.progress < target && !it.halted && !c.shutdown && !shouldStop());
   }
 }

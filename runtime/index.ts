@@ -10,4 +10,4 @@
 export { bootImage, createMachine, detectImage, disassemble, Machine } from "./api.js";
 export type { Instruction } from "./api.js";
 export { ImageError, SnapshotError, UsageError } from "./errors.js";
-export type { BootOptions, ImageKind, JitFigures, JitOptions, MachineEvents, MachineOptions, MachineStats, RestoreOptions, RunResult, StopReason } from "./types.js";
+export type { BootOptions, ImageKind, JitFigures, JitOptions, MachineEvents, MachineOptions, MachineStats, ProfileReport, RestoreOptions, RunResult, StopReason } from "./types.js";

@@ -26,7 +26,7 @@ import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/cpu/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, RegionStatus, STATUS_EXIT } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/batch.js";
 import { discoverRegion } from "../jit/region.js";
@@ -34,6 +34,7 @@ import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
 import { helperImports } from "./jithelpers.js";
 import { JitStats } from "./jitstats.js";
+import { Activity, ExitCause, type Profiler } from "./profiler.js";
 import type { JitOptions } from "./types.js";
 
 export type { JitOptions } from "./types.js";
@@ -96,6 +97,8 @@ export class JitEngine implements Engine {
   lastEntry: EntryPoint | null = null;
   /** What the last dispatch of runUntil did. */
   lastDispatch = Dispatch.NONE;
+  /** Set by the machine when profiling (runtime/profiler.ts); checked once per dispatch, never per instruction. */
+  profiler: Profiler | undefined;
 
   constructor(
     readonly cpu: Cpu,
@@ -128,10 +131,15 @@ export class JitEngine implements Engine {
     const c = this.cpu;
     const i = c.i32;
     this.rethrowCompileError();
-    if (c.icount >= target || c.shutdown || i[HALTED_I] !== 0) return;
+    if (c.progress >= target || c.shutdown || i[HALTED_I] !== 0) return;
     const t0 = performance.now();
-    do this.lastDispatch = this.dispatch(target);
-    while (c.icount < target && !c.shutdown && i[HALTED_I] === 0 && !shouldStop());
+    this.profiler?.enter(Activity.DISPATCHER);
+    try {
+      do this.lastDispatch = this.dispatch(target);
+      while (c.progress < target && !c.shutdown && i[HALTED_I] === 0 && !shouldStop());
+    } finally {
+      this.profiler?.leave();
+    }
     this.stats.runMs += performance.now() - t0;
   }
 
@@ -143,7 +151,7 @@ export class JitEngine implements Engine {
   dispatch(target: number): Dispatch {
     const c = this.cpu;
     const i = c.i32;
-    if (c.icount >= target) return Dispatch.NONE;
+    if (c.progress >= target) return Dispatch.NONE;
     if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff)) {
       this.interpret();
       return Dispatch.INTERPRETED;
@@ -168,18 +176,38 @@ export class JitEngine implements Engine {
     else {
       // To the next control transfer, with the interpreter's own checks after every instruction.
       const count = c.icount;
-      this.atBlockStart = this.interpreter.runUntil(target, true);
+      if (this.profiler) this.atBlockStart = this.interpretProfiled(this.profiler, target);
+      else this.atBlockStart = this.interpreter.runUntil(target, true);
       this.stats.interpretedInstructions += c.icount - count;
     }
     if (this.queue.length > 0 && (this.queue.length >= this.batchSize || c.icount - this.queuedAt >= this.batchDelay)) this.flush();
     return Dispatch.INTERPRETED;
   }
 
+  private interpretProfiled(p: Profiler, target: number): boolean {
+    const eip = this.cpu.eip;
+    const t0 = performance.now();
+    p.enter(Activity.INTERPRETER);
+    try {
+      return this.interpreter.runUntil(target, true);
+    } finally {
+      p.leave();
+      p.pause();
+      p.spot(eip, performance.now() - t0, false);
+      p.resume();
+    }
+  }
+
   private interpret(): void {
     const c = this.cpu;
     const before = c.eip;
     const count = c.icount;
-    this.interpreter.step();
+    this.profiler?.enter(Activity.INTERPRETER);
+    try {
+      this.interpreter.step();
+    } finally {
+      this.profiler?.leave();
+    }
     this.stats.interpretedInstructions += c.icount - count;
     const d = (c.eip - before) | 0;
     // Fell through to the next instruction unless EIP moved backwards or further than one instruction.
@@ -211,21 +239,28 @@ export class JitEngine implements Engine {
     const i = c.i32;
     const before = c.icount;
     const eip = i[EIP_I];
-    i[BUDGET_I] = Math.min(target - before, MAX_BUDGET);
+    i[BUDGET_I] = Math.min(target - c.progress, MAX_BUDGET);
     i[STATUS_I] = 0;
     i[CONTEXT_I] = context;
     i[A20_I] = c.a20Mask;
     i[CHAIN_I] = this.chain;
     i[LAST_I] = -1;
     let faulted = false;
+    let status = RegionStatus.RETURN;
+    const p = this.profiler;
+    const t0 = p ? performance.now() : 0;
+    p?.enter(Activity.COMPILED);
     try {
-      this.runDispatcher();
+      status = this.runDispatcher();
     } catch (e) {
       // exec and raise throw with the state synced.
       if (e !== FAULT) throw e;
       faulted = true;
+    } finally {
+      p?.leave();
     }
     const last = i[LAST_I];
+    if (p && last !== -1) this.profileExit(p, status, faulted, eip, performance.now() - t0);
     if (last === -1) return false;
     this.noteLast(last);
     this.stats.dispatches++;
@@ -241,12 +276,36 @@ export class JitEngine implements Engine {
     this.atBlockStart = true;
     if (faulted) {
       this.stats.faults++;
+      p?.enter(Activity.DELIVERY);
       deliverException(c, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
+      p?.leave();
       return true;
     }
     if (i[BUDGET_I] <= 0) this.stats.budgetExits++;
     // A region that left before its first instruction (an access off the fast path, a budget below its first block).
     return c.icount !== before || i[EIP_I] !== eip;
+  }
+
+  /** Why compiled code returned (ARCHITECTURE.md "The profiler"), and the time of this dispatch for its start EIP. */
+  private profileExit(p: Profiler, status: number, faulted: boolean, startEip: number, ms: number): void {
+    const i = this.cpu.i32;
+    p.pause();
+    p.spot(startEip, ms, true);
+    const region = this.cache.regionAt(i[LAST_I] & ((1 << ENTRY_SHIFT) - 1))?.region;
+    const eip = i[EIP_I];
+    let cause: ExitCause;
+    if (faulted) cause = ExitCause.FAULT;
+    else if (status === RegionStatus.CHAINED) cause = ExitCause.CHAIN_LIMIT;
+    else if (status === RegionStatus.MISS) {
+      const samePage = region !== undefined && ((region.csBase + eip) ^ (region.csBase + region.eip)) >>> 12 === 0;
+      cause = samePage ? ExitCause.NOT_COMPILED : ExitCause.PAGE_BOUNDARY;
+    } else if (i[BUDGET_I] <= 0) cause = ExitCause.BUDGET;
+    else if (i[STATUS_I] & STATUS_EXIT) cause = ExitCause.CODE_WRITE;
+    else if (region?.blocks.some((b) => b.insns.some((x) => x.eip === eip))) cause = ExitCause.FAST_PATH;
+    else if (this.interpreter.irqPending && this.interpreter.interruptible) cause = ExitCause.INTERRUPT_WINDOW;
+    else cause = ExitCause.HELPER;
+    p.exit(cause);
+    p.resume();
   }
 
   /**
@@ -290,6 +349,15 @@ export class JitEngine implements Engine {
     const slots = this.queue;
     this.queue = [];
     if (slots.length === 0) return;
+    this.profiler?.enter(Activity.TRANSLATION);
+    try {
+      this.translate(slots);
+    } finally {
+      this.profiler?.leave();
+    }
+  }
+
+  private translate(slots: Slot[]): void {
     const t0 = performance.now();
     const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile, this.cpu.videoWindow);
     const tracked: TrackedRegion[] = [];
@@ -361,7 +429,7 @@ export class JitEngine implements Engine {
 
   private install(module: WebAssembly.Module, built: BuiltModule, tracked: TrackedRegion[]): void {
     const c = this.cpu;
-    const instance = new WebAssembly.Instance(module, { env: { memory: c.memory, ...helperImports(c, built.insns, this.stats) } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: c.memory, ...helperImports(c, built.insns, this.stats, this.profiler) } });
     let instructions = 0;
     for (const t of tracked) instructions += t.region.instructions;
     this.cache.reserve(tracked.length, instructions);

@@ -28,8 +28,9 @@ import { type Engine, InterpreterEngine } from "./engine.js";
 import { UsageError } from "./errors.js";
 import { JitEngine } from "./jit.js";
 import { PcPlatform, type StorageOptions } from "./pc.js";
+import { Activity, Profiler } from "./profiler.js";
 import { screenshotPng } from "./screenshot.js";
-import type { MachineEvents, MachineOptions, RunResult } from "./types.js";
+import type { MachineEvents, MachineOptions, ProfileReport, RunResult } from "./types.js";
 import { checkBytes, checkFunction, checkInt, checkLimit, checkMachineOptions, checkName } from "./validate.js";
 
 export type { JitOptions, MachineEvents, MachineOptions, RunResult, StopReason } from "./types.js";
@@ -80,6 +81,8 @@ export class Machine {
   /** The VGA with Bochs VBE, and its PCI function (ARCHITECTURE.md, "Display"). */
   readonly vga = new Vga();
   readonly vgaPci: VgaPci;
+  /** With MachineOptions.profile: where the host's time goes (runtime/profiler.ts). */
+  readonly profiler: Profiler | undefined;
 
   /** `storage`: the IDE drives (runtime/pc.ts), opened by the runtime from image files. */
   constructor(opts: MachineOptions = {}, storage: StorageOptions = {}) {
@@ -92,6 +95,20 @@ export class Machine {
     this.interpreter = new Interpreter(cpu);
     this.jit = (opts.engine ?? "jit") === "jit" ? new JitEngine(cpu, this.interpreter, opts.jit) : undefined;
     this.engine = this.jit ?? new InterpreterEngine(this.interpreter);
+    if (opts.profile) {
+      const p = (this.profiler = new Profiler(cpu));
+      cpu.ports = p.ports(this.ports);
+      const walk = cpu.pageWalk;
+      cpu.pageWalk = (c, la, write, user) => {
+        p.enter(Activity.PAGE_WALKS);
+        try {
+          return walk(c, la, write, user);
+        } finally {
+          p.leave();
+        }
+      };
+      if (this.jit) this.jit.profiler = p;
+    }
     this.clock = new VirtualClock(cpu, opts.ips ?? DEFAULT_IPS, opts.realtime ?? false);
     // A timer the guest has just programmed may fire before the target the engine runs to.
     this.clock.onReschedule = () => {
@@ -311,8 +328,9 @@ export class Machine {
     const limit = this.beginRun("runSync()", maxInstructions);
     try {
       const start = this.cpu.icount;
+      const base = this.cpu.progress;
       for (;;) {
-        const r = this.slice(start, limit);
+        const r = this.slice(start, base, limit);
         if (r) return r;
       }
     } finally {
@@ -325,8 +343,9 @@ export class Machine {
     const limit = this.beginRun("run()", maxInstructions);
     try {
       const start = this.cpu.icount;
+      const base = this.cpu.progress;
       for (;;) {
-        const r = this.slice(start, limit);
+        const r = this.slice(start, base, limit);
         if (r) return r;
         // A halted CPU in real time waits for its next device deadline on the wall clock.
         const wait = this.interpreter.halted && this.clock.realtime ? this.clock.msUntil(this.clock.deadline()) : 0;
@@ -337,13 +356,17 @@ export class Machine {
     }
   }
 
-  /** Run at most SLICE instructions; a result when the run is over. */
-  private slice(start: number, maxInstructions: number): RunResult | undefined {
+  /**
+   * Run at most SLICE instructions or deliveries; a result when the run is over.
+   * The limit bounds progress from `base` (ARCHITECTURE.md "Progress and the
+   * instruction limit"); the result counts instructions retired from `start`.
+   */
+  private slice(start: number, base: number, maxInstructions: number): RunResult | undefined {
     const c = this.cpu;
-    const limit = start + maxInstructions;
-    const r = this.advance(Math.min(c.icount + SLICE, limit), start, NEVER);
+    const limit = base + maxInstructions;
+    const r = this.advance(Math.min(c.progress + SLICE, limit), start, NEVER);
     if (r) return r;
-    if (c.icount >= limit) return { reason: "limit", instructions: c.icount - start };
+    if (c.progress >= limit) return { reason: "limit", instructions: c.icount - start };
     return undefined;
   }
 
@@ -351,7 +374,7 @@ export class Machine {
    * The run loop: due devices first, then a pending interrupt when the CPU is
    * interruptible, HLT skipping to the next deadline, else the engine up to the
    * next deadline (or until an interrupt becomes deliverable). Runs until the
-   * count reaches `until`, the guest stops (the result, counted from `start`),
+   * progress (Cpu.progress) reaches `until`, the guest stops (the result, counted from `start`),
    * or `pause()` answers true after the engine returns. The lockstep comparison
    * (runtime/diff.ts) drives both of its machines through this loop.
    */
@@ -359,16 +382,25 @@ export class Machine {
     const c = this.cpu;
     const it = this.interpreter;
     const clock = this.clock;
-    while (c.icount < until) {
-      clock.runDue();
+    const p = this.profiler;
+    while (c.progress < until) {
+      if (p) {
+        p.enter(Activity.DEVICES);
+        clock.runDue();
+        p.leave();
+      } else clock.runDue();
       if (it.nmiDeliverable) {
+        p?.enter(Activity.DELIVERY);
         this.irq.takeNmi();
         it.nmi();
+        p?.leave();
         continue;
       }
       // Acknowledge only when the CPU takes the interrupt, or the request is lost.
       if (it.irqPending && it.interruptible) {
+        p?.enter(Activity.DELIVERY);
         it.interrupt(this.irq.acknowledge());
+        p?.leave();
         continue;
       }
       if (it.halted) {
@@ -388,8 +420,9 @@ export class Machine {
       // Run to the next device deadline, stopping early if an interrupt becomes deliverable
       // or the guest asked for something the loop must handle.
       const ahead = Math.max(1, clock.deadline() - clock.now());
-      const target = Math.min(until, c.icount + (clock.realtime ? Math.min(ahead, REALTIME_QUANTUM) : ahead));
+      const target = Math.min(until, c.progress + (clock.realtime ? Math.min(ahead, REALTIME_QUANTUM) : ahead));
       if (this.jit) this.jit.runUntil(target, pause === NEVER ? this.shouldStop : () => this.shouldStop() || pause());
+      else if (p) this.interpretProfiled(p, target);
       else it.runUntil(target);
       const r = this.checkStop(start);
       if (r) return r;
@@ -398,6 +431,29 @@ export class Machine {
       if (pause()) return undefined;
     }
     return this.checkStop(start);
+  }
+
+  private interpretProfiled(p: Profiler, target: number): void {
+    const eip = this.cpu.eip;
+    const t0 = performance.now();
+    p.enter(Activity.INTERPRETER);
+    try {
+      this.interpreter.runUntil(target);
+    } finally {
+      p.leave();
+      p.pause();
+      p.spot(eip, performance.now() - t0, false);
+      p.resume();
+    }
+  }
+
+  /** Where the host's time went since the machine was created (MachineOptions.profile). */
+  profile(): ProfileReport {
+    const p = this.profiler;
+    if (!p) throw new UsageError("profile(): the machine was created without the profile option (createMachine({ profile: true }))");
+    const st = this.jit?.stats;
+    const retired = st ? { compiled: st.compiledInstructions, interpreted: st.interpretedInstructions } : { compiled: 0, interpreted: this.cpu.icount };
+    return p.report(retired, this.cpu.delivered, st?.invalidations.demoted ?? 0);
   }
 
   private checkStop(start: number): RunResult | undefined {
@@ -413,8 +469,10 @@ export class Machine {
         // Virtual time runs on through a reset (device deadlines are in it); the TSC restarts.
         const idle = c.f64[IDLE_SLOTS >> 3];
         const count = c.icount;
+        const delivered = c.delivered;
         c.reset();
         c.icount = count;
+        c.delivered = delivered;
         c.f64[IDLE_SLOTS >> 3] = idle;
         writeTsc(c, 0);
         this.irq.reset();

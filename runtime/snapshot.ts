@@ -160,6 +160,8 @@ export interface RestoreSnapshotOptions extends RestoreOptions {
   storage?: StorageOptions;
   /** Names the snapshot in error messages. */
   name?: string;
+  /** Profile the resumed run (`jit386 run --load-state FILE --profile OUT`). */
+  profile?: boolean;
 }
 
 /** A new machine in the state a snapshot holds, ready to run on. */
@@ -176,7 +178,7 @@ export function restoreSnapshot(bytes: Uint8Array, opts: RestoreSnapshotOptions 
 }
 
 function restoreRecord(r: SnapshotRecord, what: string, opts: RestoreSnapshotOptions): Machine {
-  const m = new Machine({ memMiB: r.machine.memMiB, ips: r.machine.ips, reboot: r.machine.reboot, engine: opts.engine, jit: opts.jit }, opts.storage ?? {});
+  const m = new Machine({ memMiB: r.machine.memMiB, ips: r.machine.ips, reboot: r.machine.reboot, engine: opts.engine, jit: opts.jit, profile: opts.profile }, opts.storage ?? {});
   const have = driveShapes(m);
   if (JSON.stringify(have) !== JSON.stringify(r.drives)) {
     throw new SnapshotError(`${what} was taken with ${shapeText(r.drives)}; this machine has ${shapeText(have)} (give the same --disk and --cdrom images)`);

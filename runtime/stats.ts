@@ -7,6 +7,7 @@ export function machineStats(m: Machine): MachineStats {
   const dc = m.interpreter.decodeCache;
   return {
     instructions: m.instructionCount,
+    delivered: m.cpu.delivered,
     virtualSeconds: m.clock.now() / m.clock.ips,
     engine: m.engine.name,
     ...(m.engine instanceof JitEngine ? { jit: m.engine.stats.toJSON() } : {}),

@@ -20,6 +20,8 @@ export interface MachineOptions {
   engine?: "interp" | "jit";
   /** JIT tuning (engine "jit"). */
   jit?: JitOptions;
+  /** Record where the host's time goes, for Machine.profile() (costs a little speed; no effect on the guest). */
+  profile?: boolean;
 }
 
 /** Machine.restoreState's options: the engine to resume under; the machine itself comes from the snapshot. */
@@ -66,7 +68,7 @@ export interface RunResult {
   reason: StopReason;
   /** Exit-port status when reason is "exit". */
   exitStatus?: number;
-  /** Instructions retired by this run. */
+  /** Instructions retired by this run (the limit bounds these plus exceptions and interrupts delivered). */
   instructions: number;
 }
 
@@ -90,6 +92,8 @@ export type JitFigures = ReturnType<JitStats["toJSON"]>;
 export interface MachineStats {
   /** Instructions retired since the machine was created. */
   instructions: number;
+  /** Exceptions and interrupts delivered since the machine was created (they count towards run limits). */
+  delivered: number;
   /** Virtual time since the machine was created, in seconds. */
   virtualSeconds: number;
   engine: "interp" | "jit";
@@ -110,4 +114,22 @@ export interface BootOptions {
   initrd?: Uint8Array | string;
   /** The image's name in messages and the default multiboot command line (default: its path, or "image"). */
   name?: string;
+}
+
+/** What Machine.profile() returns and `jit386 run --profile FILE` writes (ARCHITECTURE.md "The profiler"). */
+export interface ProfileReport {
+  /** Host milliseconds since the machine was created. */
+  totalMs: number;
+  /** Exclusive host time by activity: compiled code, interpreter, translation, dispatcher, devices and timers, page walks, ... */
+  activities: { name: string; ms: number; share: number; calls: number }[];
+  /** Helpers compiled code called, by name (exec:MNEMONIC for the generic helper), most time first. */
+  helpers: { name: string; ms: number; share: number; calls: number }[];
+  /** Instructions retired by each engine. */
+  retired: { compiled: number; interpreted: number; total: number };
+  /** Exceptions and interrupts delivered. */
+  delivered: number;
+  /** Returns from compiled code to the engine, by cause. */
+  exits: { cause: string; count: number }[];
+  /** The dispatch starts (linear CS:EIP) that took the most host time, disassembled. */
+  hottest: { eip: number; linear: number; engine: "compiled" | "interpreter"; ms: number; share: number; dispatches: number; instruction: string }[];
 }

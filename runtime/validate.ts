@@ -92,6 +92,7 @@ const MACHINE_SCHEMA: { [K in keyof Required<MachineOptions>]: Check } = {
   startTime: date,
   realtime: boolean,
   reboot: boolean,
+  profile: boolean,
   engine: oneOf("jit", "interp"),
   jit: (v, what) => checkObject<JitOptions>(v, what, JIT_SCHEMA),
 };

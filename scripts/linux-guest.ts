@@ -2,7 +2,9 @@
  * `npm run guests:linux`: fetches Debian's i386 kernel (linux-image-6.1.0-*-686)
  * and busybox-static:i386 from the Debian archive with apt, and builds the
  * initramfs with the project's own cpio writer. Output in guests/linux/build/:
- * vmlinuz, initramfs.cpio, and cmdline.txt.
+ * vmlinuz, initramfs.cpio, and cmdline.txt. /init (scripts/linux/init.sh) prints
+ * the boot marker and powers off; with `jit386.workload` added to the command line it
+ * first runs user-space work (compression, hashing, text processing).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -55,7 +55,14 @@ describe("peers report", () => {
     peer,
     status: "ok",
     processMs: 1000,
-    markers: { marker: { ms: 900, instructions: marker }, md5: { ms: 950, instructions: marker + 1 }, poweroff: { ms: 1000, instructions: poweroff } },
+    markers: {
+      marker: { ms: 900, instructions: marker },
+      md5: { ms: 950, instructions: marker + 1 },
+      workStart: { ms: 960, instructions: marker + 2 },
+      sha256: { ms: 965, instructions: marker + 3 },
+      workDone: { ms: 2960, instructions: marker + 2 + 4.25e9 },
+      poweroff: { ms: 3000, instructions: poweroff },
+    },
   });
   const report = (runs: PeerRun[]) => ({ host: { date: "2026-01-01", node: "v20", cpu: "cpu", cores: 2, memGiB: 4 }, repeat: 1, versions: {}, guests: ["linux-boot"], runs });
 
@@ -64,6 +71,13 @@ describe("peers report", () => {
     checkJitCounts(runs);
     expect(runs[1].countsMatchInterp).toBe(true);
     expect(peersMarkdown(report(runs))).toContain("equal the interpreter's");
+  });
+
+  test("the Linux table gives the boot and the workload apart", () => {
+    const md = peersMarkdown(report([linux("jit386 jit", 5e9, 1e10)]));
+    expect(md).toMatch(/\| boot to marker s \| G instr \| workload s \| G instr \|/);
+    // Boot to the marker 0.9 s, 5 G; the workload 2.00 s, 4.25 G; power-off at 3.00 s.
+    expect(md).toMatch(/\| jit386 jit \| ok \| 0\.900 \| 5(\.00)? \| 2\.00 \| 4\.25 \| 3\.00 \| 10(\.0)? \|/);
   });
 
   test("a JIT that retires a different count fails its run", () => {

@@ -12,6 +12,7 @@ import { choice, command, flag, int, optionalText, text, texts } from "../option
 import { serveGdb } from "../gdb/server.js";
 import { runWithSaves } from "../savepoints.js";
 import { restoreSnapshot } from "../snapshot.js";
+import { formatProfile } from "../profiler.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
 import { IPS, MEM_MIB } from "../validate.js";
@@ -98,8 +99,9 @@ export const run = command({
     serial: text("stdio|FILE|none", "where COM1's output goes; with stdio, standard input is typed into COM1", "stdio"),
     debugcon: text("FILE", "write what the guest sends to port 0xE9 to FILE"),
     post: text("FILE", "write POST codes (port 0x80) to FILE, one hex byte a line"),
-    "max-instructions": int("N", "stop after N instructions", { min: 1 }),
+    "max-instructions": int("N", "stop after N instructions (exceptions and interrupts delivered count too)", { min: 1 }),
     stats: optionalText("FILE", "print the run's figures as JSON at the end, to standard error or FILE"),
+    profile: text("FILE", "profile where the host's time goes: a summary on standard error at the end, the whole as JSON in FILE"),
     reboot: flag("restart the guest when it resets the machine, instead of ending the run"),
     clock: choice(["virtual", "realtime"], "virtual: devices count instructions (reproducible); realtime: the host's clock", "virtual"),
     ips: int("N", "virtual instructions per second, the rate devices count time at", IPS, DEFAULT_IPS),
@@ -141,6 +143,7 @@ image, a bad option), with a one-line message.`,
     const screenshotFd = o.screenshot !== undefined ? openOutput(o.screenshot, "screenshot") : undefined;
     const loaded = resume ? readImage(o["load-state"]!, "state") : undefined;
     const statsFd = o.stats ? openOutput(o.stats, "stats") : undefined;
+    const profileFd = o.profile !== undefined ? openOutput(o.profile, "profile") : undefined;
     const stateFd = o["save-state"] !== undefined ? openOutput(o["save-state"], "state") : undefined;
     const machineOptions = {
       memMiB: o.mem,
@@ -149,10 +152,11 @@ image, a bad option), with a one-line message.`,
       reboot: o.reboot,
       startTime: o.clock === "realtime" ? new Date() : undefined,
       realtime: o.clock === "realtime",
+      profile: profileFd !== undefined,
       // With --stats, the JIT also counts the instructions run in blocks without checks.
       jit: { profile: o.stats !== undefined },
     };
-    const m = loaded ? restoreSnapshot(loaded, { engine: o.engine, jit: machineOptions.jit, storage, name: `'${o["load-state"]}'` }) : createMachine(machineOptions, storage);
+    const m = loaded ? restoreSnapshot(loaded, { engine: o.engine, jit: machineOptions.jit, profile: machineOptions.profile, storage, name: `'${o["load-state"]}'` }) : createMachine(machineOptions, storage);
     if (loaded) {
       // The snapshot holds the machine as it was: nothing to boot.
     } else if (bios) bootFirmware(m, { bios, vgaBios, boot: o.boot ?? (o.disk.length === 0 && o.cdrom !== undefined ? "cdrom" : "disk") });
@@ -212,6 +216,12 @@ image, a bad option), with a one-line message.`,
         writeSync(statsFd, json);
         closeSync(statsFd);
       }
+    }
+    if (profileFd !== undefined) {
+      const report = m.profile();
+      process.stderr.write(formatProfile(report));
+      writeSync(profileFd, roundedJson(report) + "\n");
+      closeSync(profileFd);
     }
     if (r.reason === "shutdown") process.stderr.write(`jit386: triple fault after ${r.instructions} instructions\n`);
     if (r.reason === "limit") process.stderr.write(`jit386: instruction limit reached (${r.instructions} instructions)\n`);

@@ -87,6 +87,8 @@ export class Cpu {
   ports: PortBus;
   /** Byte-wide devices and ROM outside RAM; register windows (mapMmio) are looked at first. */
   mmio: MemoryBus;
+  /** The TLB-miss path of translate(); the profiler times it by putting a wrapper here. */
+  pageWalk: typeof translateSlow = translateSlow;
   /** The on-chip local APIC, when the machine has one (IA32_APIC_BASE, CPUID). */
   localApic: LocalApicPort | undefined = undefined;
   /** Register windows outside RAM, accessed at full width: [base, size, device] flattened. */
@@ -180,6 +182,17 @@ export class Cpu {
   }
   set icount(v: number) {
     this.f64[ICOUNT_F] = v;
+  }
+  /** Exceptions and interrupts delivered (deliverException). */
+  get delivered(): number {
+    return this.f64[L.DELIVERED >> 3];
+  }
+  set delivered(v: number) {
+    this.f64[L.DELIVERED >> 3] = v;
+  }
+  /** What runs are bounded by: instructions retired plus exceptions and interrupts delivered. */
+  get progress(): number {
+    return this.f64[ICOUNT_F] + this.f64[L.DELIVERED >> 3];
   }
 
   /** 8-bit register by encoding: AL CL DL BL AH CH DH BH. */
@@ -632,7 +645,7 @@ export class Cpu {
         : NEED_SUPER_READ;
     const e = i[TLB_I + (la >>> 12)];
     if ((e & need) === need) return (e & ~0xfff) | (la & 0xfff);
-    return translateSlow(this, la, write, user);
+    return this.pageWalk(this, la, write, user);
   }
 
   readLin8(la: number): number {

@@ -196,8 +196,27 @@ function classOf(vector: number): FaultClass {
  * so (SDM Vol. 3 Table 6-5): contributory on contributory, or contributory / page
  * fault on a page fault, become a double fault; anything else is delivered in
  * turn; a fault while delivering the double fault shuts the CPU down. Never throws.
+ * Each call counts once in DELIVERED, whatever it ends in: an exception loop
+ * retires nothing, and runs must still reach their limit (ARCHITECTURE.md
+ * "Progress and the instruction limit").
  */
 export function deliverException(
+  c: Cpu,
+  vector: number,
+  errorCode: number,
+  hasError: boolean,
+  kind: InterruptKind = InterruptKind.EXCEPTION,
+): void {
+  c.delivered++;
+  deliverWithinInstruction(c, vector, errorCode, hasError, kind);
+}
+
+/**
+ * deliverException without the count, for a delivery that is part of an
+ * instruction that retires (a fault after a task switch committed): the engines
+ * check progress between instructions, so nothing inside one may move it.
+ */
+export function deliverWithinInstruction(
   c: Cpu,
   vector: number,
   errorCode: number,

@@ -58,6 +58,11 @@ export const IDLE_SLOTS = 0x0f8;
 export const DR_BASE = 0x100;
 /** Non-zero from the delivery of an NMI until the next IRET: further NMIs wait. */
 export const NMI_BLOCKED = 0x120;
+/**
+ * Exceptions and interrupts delivered (float64; ARCHITECTURE.md "Progress and the instruction
+ * limit"): a faulting instruction does not retire, so runs are bounded by ICOUNT + DELIVERED.
+ */
+export const DELIVERED = 0x128;
 /** Model-specific registers (src/cpu/msr.ts): TSC_OFFSET, then 8 bytes per MSR slot. */
 export const MSR_BASE = 0x800;
 export const MSR_SIZE = 0x200;

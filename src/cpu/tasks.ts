@@ -11,7 +11,7 @@ import * as L from "./layout.js";
 import { Sreg } from "./layout.js";
 import { flushTlb } from "./paging.js";
 import { Descriptor, fetchDescriptor, loadSegmentDescriptor, SegCheck, writeAccessByte } from "./segmentation.js";
-import { deliverException } from "./interrupts.js";
+import { deliverWithinInstruction } from "./interrupts.js";
 
 export const enum TaskSource {
   JMP,
@@ -218,7 +218,7 @@ export function switchTask(c: Cpu, nt: Descriptor, source: TaskSource, ext: numb
       if (hasError) c.push(errorCode, is32 ? 32 : 16);
     } catch (e) {
       if (e !== FAULT) throw e;
-      deliverException(c, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
+      deliverWithinInstruction(c, FAULT.vector, FAULT.errorCode, FAULT.hasErrorCode);
     }
   } finally {
     c.systemAccess = prev;

@@ -25,6 +25,7 @@ const CS_ATTR_I = (L.SEG_ATTR >> 2) + Sreg.CS;
 const CPL_I = L.CPL >> 2;
 const HALTED_I = HALTED >> 2;
 const ICOUNT_F = L.ICOUNT >> 3;
+const DELIVERED_F = L.DELIVERED >> 3;
 const SHADOW_I = INTERRUPT_SHADOW >> 2;
 const NMI_BLOCKED_I = NMI_BLOCKED >> 2;
 const DR7_I = (DR_BASE >> 2) + 7;
@@ -229,7 +230,7 @@ export class Interpreter {
   }
 
   /**
-   * Run until the instruction counter reaches `target`, the CPU halts or shuts
+   * Run until progress (Cpu.progress: retired + delivered) reaches `target`, the CPU halts or shuts
    * down, an interrupt becomes deliverable (irqPending and interruptible), or
    * `attention` is raised; with `toTransfer`, also after an instruction that did
    * not fall through to the next one (a branch, a fault). This is step() in a
@@ -240,11 +241,15 @@ export class Interpreter {
     const c = this.cpu;
     const i = c.i32;
     const f = c.f64;
-    while (f[ICOUNT_F] < target) {
+    // `target` bounds retired + delivered; the loop compares the retired count alone, against
+    // an end that moves back with every delivery (only the slow paths deliver).
+    let end = target - f[DELIVERED_F];
+    while (f[ICOUNT_F] < end) {
       const start = i[EIP_I];
       let next: number;
       if ((i[EFLAGS_I] & (TF | RF)) | i[SHADOW_I] | (i[DR7_I] & 0xff) || this.monitor !== null) {
         this.stepDebug();
+        end = target - f[DELIVERED_F];
         next = start;
       } else {
         try {
@@ -257,6 +262,7 @@ export class Interpreter {
           if (e !== FAULT) throw e;
           i[EIP_I] = start;
           this.deliverFault();
+          end = target - f[DELIVERED_F];
           next = start;
         }
       }
@@ -268,11 +274,11 @@ export class Interpreter {
     return false;
   }
 
-  /** Run until HLT, shutdown, or `limit` instructions retired. Returns instructions retired. */
+  /** Run until HLT, shutdown, or `limit` instructions retired or exceptions delivered. Returns instructions retired. */
   run(limit: number): number {
     const c = this.cpu;
     const start = c.icount;
-    this.runUntil(start + limit);
+    this.runUntil(c.progress + limit);
     return c.icount - start;
   }
 }

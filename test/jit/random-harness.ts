@@ -321,9 +321,9 @@ function restoreFrame(w: World, f: number, src: Uint8Array): void {
 
 // ---- comparison ----------------------------------------------------------------
 
-/** The parts of the CPU state block a template restores: everything up to the debug registers, x87, MSRs. */
+/** The parts of the CPU state block a template restores: everything up to the delivery count, x87, MSRs. */
 const TEMPLATE_RANGES: [number, number][] = [
-  [0, L.DR_BASE + 32],
+  [0, L.DELIVERED + 8],
   [L.FPU_BASE, L.FPU_BASE + L.FPU_SIZE],
   [L.MSR_BASE, L.MSR_BASE + L.MSR_SIZE],
 ];
@@ -561,7 +561,8 @@ export class Lab {
     const i = c.i32;
     let stall = 0;
     try {
-      while (c.icount < LIMIT && i[L.HALTED >> 2] === 0 && !c.shutdown) {
+      // LIMIT bounds progress (retired + delivered), as the JIT engine's runUntil does.
+      while (c.progress < LIMIT && i[L.HALTED >> 2] === 0 && !c.shutdown) {
         const n = c.icount;
         it.step();
         if (c.icount !== n) stall = 0;
@@ -768,7 +769,7 @@ export class Lab {
     const eip = c.eip >>> 0;
     const ending = c.shutdown
       ? "triple fault"
-      : c.icount >= LIMIT
+      : c.progress >= LIMIT
         ? "limit"
         : c.i32[L.HALTED >> 2] && eip > HANDLERS && eip <= HANDLERS + 0x100 && (c.segBase(Sreg.CS) === 0)
           ? `vector ${eip - HANDLERS - 1}`
