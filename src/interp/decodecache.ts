@@ -29,6 +29,8 @@ export class DecodedPage {
   /** CS.D each slot was decoded with (1 = 32-bit). */
   readonly code32 = new Uint8Array(4096);
   readonly insns: Insn[] = [];
+  /** The decoded instruction per page offset (the fetch fast path's one load), undefined when not decoded. */
+  readonly at: (Insn | undefined)[] = new Array<Insn | undefined>(4096).fill(undefined);
   /** Indexes into insns of dropped instructions, reused by the next store. */
   readonly free: number[] = [];
   /** Decoded instructions held; a page left with none is dropped, so a frame reused for data costs nothing. */
@@ -103,6 +105,7 @@ export class DecodeCache {
     this.cpu.codeWrites.map.mark(CodeOwner.DECODED, frame, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
+    page.at[off] = slot;
     return slot;
   }
 
@@ -141,6 +144,7 @@ export class DecodeCache {
         const k = slot[off];
         if (k >= 0 && off + page.insns[k].len > from) {
           slot[off] = -1;
+          page.at[off] = undefined;
           page.free.push(k);
           page.live--;
           dropped++;
