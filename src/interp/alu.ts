@@ -2,7 +2,7 @@
 import type { Cpu } from "../cpu/cpu.js";
 import { ARITH, CF, LazyOp } from "../cpu/flags.js";
 import type { OpRow } from "../isa/row.js";
-import { eaOffset, type Handler, Loc, locOf, mask, rmwLinear, unaryModifyWrite } from "./operands.js";
+import { eaOffset, type Handler, isByte, Loc, locOf, mask, rmwLinear, unaryModifyWrite } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
 export function add(c: Cpu, a: number, b: number, size: number): number {
@@ -77,7 +77,7 @@ function compute(c: Cpu, op: Bin, a: number, b: number, size: number): number {
  */
 function binaryHandler(op: Bin, row: OpRow): Handler {
   const [dstCode, srcCode] = row.operands;
-  const byte = dstCode === "Eb" || dstCode === "Gb" || dstCode === "AL";
+  const byte = isByte(dstCode);
   const dst = locOf(dstCode);
   const srcIsReg = locOf(srcCode) === Loc.G;
   const stores = op !== Bin.CMP && op !== Bin.TEST;
