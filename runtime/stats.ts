@@ -12,7 +12,7 @@ export function machineStats(m: Machine): MachineStats {
     engine: m.engine.name,
     ...(m.engine instanceof JitEngine ? { jit: m.engine.stats.toJSON() } : {}),
     descriptorShadow: { ...m.cpu.descriptorShadow.stats },
-    decodeCache: { hits: dc.hits, misses: dc.misses, invalidations: dc.invalidations },
+    decodeCache: { hits: dc.hits, misses: dc.misses, invalidations: dc.invalidations, evictions: dc.evictions, size: dc.size },
     devices: {
       unhandledPortReads: m.ports.unhandledReads,
       unhandledPortWrites: m.ports.unhandledWrites,

@@ -100,7 +100,7 @@ export interface MachineStats {
   /** With the JIT engine. */
   jit?: JitFigures;
   descriptorShadow: { hits: number; misses: number; invalidations: number };
-  decodeCache: { hits: number; misses: number; invalidations: number };
+  decodeCache: { hits: number; misses: number; invalidations: number; evictions: number; size: number };
   devices: { unhandledPortReads: number; unhandledPortWrites: number; pitIrqs: number; spuriousIrqs: number; serialBytesOut: number };
 }
 

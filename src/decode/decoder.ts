@@ -124,6 +124,7 @@ const INDEX16 = [SI, DI, SI, DI, SI, DI, -1, -1];
 export function decode(out: Insn, src: CodeBytes, code32: boolean): void {
   cur.src = src;
   cur.pos = 0;
+  out.cs32 = code32;
   try {
     decodeInto(out, code32);
   } catch (e) {

@@ -30,6 +30,8 @@ export class Insn {
   /** First and second immediate (ENTER Iw,Ib; far pointer Ap: offset, selector). */
   imm = 0;
   imm2 = 0;
+  /** CS.D it was decoded with: a cached instruction only stands for its bytes under the same default size. */
+  cs32 = false;
   /** Opcode byte and map, as decoded (the row may be ROW_UD). */
   op = 0;
   map = 0;
@@ -57,6 +59,7 @@ export class Insn {
     this.disp = o.disp;
     this.imm = o.imm;
     this.imm2 = o.imm2;
+    this.cs32 = o.cs32;
     this.op = o.op;
     this.map = o.map;
   }

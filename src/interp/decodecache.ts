@@ -9,6 +9,12 @@
  * compiled code's fast path; writes within a marked chunk look at the
  * instructions that may overlap them. Instructions that cross a page end are
  * not cached.
+ *
+ * The cache is bounded (ARCHITECTURE.md, "Life of an instruction"): a guest
+ * running through memory that never gets hot (zeroed RAM decodes as two-byte
+ * ADDs) would otherwise hold a decoded instruction for every byte it passed.
+ * Past MAX_DECODED instruction slots the oldest decoded page is dropped whole;
+ * what it held is decoded again if it runs again, so only speed depends on it.
  */
 import { CodeOwner } from "../cpu/codemap.js";
 import type { Cpu } from "../cpu/cpu.js";
@@ -23,6 +29,8 @@ export class DecodedPage {
   /** CS.D each slot was decoded with (1 = 32-bit). */
   readonly code32 = new Uint8Array(4096);
   readonly insns: Insn[] = [];
+  /** The decoded instruction per page offset (the fetch fast path's one load), undefined when not decoded. */
+  readonly at: (Insn | undefined)[] = new Array<Insn | undefined>(4096).fill(undefined);
   /** Indexes into insns of dropped instructions, reused by the next store. */
   readonly free: number[] = [];
   /** Decoded instructions held; a page left with none is dropped, so a frame reused for data costs nothing. */
@@ -32,6 +40,9 @@ export class DecodedPage {
 /** The longest instruction: a write at offset o can only overlap instructions starting after o - 15. */
 const MAX_INSN = 15;
 
+/** Instruction slots held across all pages before the oldest page is dropped (each slot is one Insn, ~100 bytes). */
+export const MAX_DECODED = 1 << 18;
+
 export class DecodeCache {
   private readonly pages = new Map<number, DecodedPage>();
   private lastFrame = -1;
@@ -40,6 +51,10 @@ export class DecodeCache {
   misses = 0;
   /** Decoded instructions dropped because a write touched their bytes. */
   invalidations = 0;
+  /** Pages dropped to keep the cache within its bound. */
+  evictions = 0;
+  /** Instruction slots allocated across all pages (live or free for reuse). */
+  private slots = 0;
 
   constructor(private readonly cpu: Cpu) {}
 
@@ -68,6 +83,7 @@ export class DecodeCache {
     const frame = pa >>> 12;
     let page = this.pages.get(frame);
     if (!page) {
+      while (this.slots >= MAX_DECODED && this.pages.size > 0) this.evictOldest();
       page = new DecodedPage();
       this.pages.set(frame, page);
       this.cpu.u8[PAGE_FLAGS_BASE + frame] |= PAGE_DECODED;
@@ -80,6 +96,7 @@ export class DecodeCache {
       else {
         k = page.insns.length;
         page.insns.push(new Insn());
+        this.slots++;
       }
       page.slot[off] = k;
       page.live++;
@@ -88,6 +105,7 @@ export class DecodeCache {
     this.cpu.codeWrites.map.mark(CodeOwner.DECODED, frame, off, off + insn.len);
     const slot = page.insns[k];
     slot.copyFrom(insn);
+    page.at[off] = slot;
     return slot;
   }
 
@@ -126,6 +144,7 @@ export class DecodeCache {
         const k = slot[off];
         if (k >= 0 && off + page.insns[k].len > from) {
           slot[off] = -1;
+          page.at[off] = undefined;
           page.free.push(k);
           page.live--;
           dropped++;
@@ -142,6 +161,7 @@ export class DecodeCache {
     const page = this.pages.get(frame);
     if (!page) return;
     page.valid = false;
+    this.slots -= page.insns.length;
     this.pages.delete(frame);
     this.cpu.u8[PAGE_FLAGS_BASE + frame] &= ~PAGE_DECODED;
     this.cpu.codeWrites.map.clearFrame(CodeOwner.DECODED, frame);
@@ -149,6 +169,19 @@ export class DecodeCache {
       this.lastFrame = -1;
       this.lastPage = undefined;
     }
+  }
+
+  /** Instruction slots held, live or free for reuse; at most MAX_DECODED plus one page's worth. */
+  get size(): number {
+    return this.slots;
+  }
+
+  /** Drop the page decoded longest ago (Map order is insertion order). */
+  private evictOldest(): void {
+    const first = this.pages.keys().next();
+    if (first.done) return;
+    this.evictions++;
+    this.invalidateFrame(first.value);
   }
 
   clear(): void {

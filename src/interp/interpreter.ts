@@ -95,10 +95,8 @@ export class Interpreter {
       i[CPL_I] === this.codeCpl &&
       page.valid
     ) {
-      const off = la & 0xfff;
-      const k = page.slot[off];
-      if (k >= 0 && page.code32[off] === (code32 ? 1 : 0)) {
-        const insn = page.insns[k];
+      const insn = page.at[la & 0xfff];
+      if (insn !== undefined && insn.cs32 === code32) {
         if ((eip >>> 0) + insn.len - 1 > i[CS_LIMIT_I] >>> 0) c.raiseGP(0);
         this.decodeCache.hits++;
         return insn;

@@ -1,27 +1,39 @@
 /** MOV XCHG LEA CBW/CWDE CWD/CDQ XLAT MOVZX MOVSX BSWAP. */
 import { Reg } from "../cpu/layout.js";
 import type { OpRow } from "../isa/row.js";
-import { eaOffset, type Handler, Loc, locOf, reader, readE, regOf, rmwLinear, signExtend, sizeOf } from "./operands.js";
+import { eaOffset, type Handler, isByte, Loc, locOf, mask, readE, rmwLinear, signExtend, sizeOf } from "./operands.js";
 import type { HandlerFactory } from "./registry.js";
 
-/** MOV in every form; moffs (Ob/Ov) is a memory r/m operand without base or index. */
+/**
+ * MOV in every form; moffs (Ob/Ov) is a memory r/m operand without base or index.
+ * Size and operand locations are resolved per row, so the handler makes no call
+ * but the register or memory access itself.
+ */
 function mov(row: OpRow): Handler {
   const [dst, src] = row.operands;
-  const size = sizeOf(dst);
-  const read = reader(src);
-  const loc = locOf(dst);
-  if (loc === Loc.E) {
+  const byte = isByte(dst);
+  const srcLoc = locOf(src);
+  const dstLoc = locOf(dst);
+  if (dstLoc === Loc.E) {
+    const fromA = srcLoc === Loc.A;
+    const imm = srcLoc === Loc.I;
     return (c, i) => {
-      const sz = size(i);
-      const v = read(c, i, sz);
+      const sz = byte ? 8 : i.o32 ? 32 : 16;
+      const v = imm ? i.imm & mask(sz) : c.reg(fromA ? 0 : i.reg, sz);
       if (i.mod === 3) c.setReg(i.rm, sz, v);
       else c.write(i.seg, eaOffset(c, i), sz, v);
     };
   }
-  const reg = regOf(loc);
+  const toA = dstLoc === Loc.A;
+  if (srcLoc === Loc.E) {
+    return (c, i) => {
+      const sz = byte ? 8 : i.o32 ? 32 : 16;
+      c.setReg(toA ? 0 : i.reg, sz, i.mod === 3 ? c.reg(i.rm, sz) : c.read(i.seg, eaOffset(c, i), sz));
+    };
+  }
   return (c, i) => {
-    const sz = size(i);
-    c.setReg(reg(i), sz, read(c, i, sz));
+    const sz = byte ? 8 : i.o32 ? 32 : 16;
+    c.setReg(i.reg, sz, i.imm & mask(sz));
   };
 }
 

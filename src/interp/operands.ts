@@ -38,11 +38,17 @@ export function rmwLinear(c: Cpu, i: Insn, size: number): number {
   return la;
 }
 
+const BYTE_CODES = new Set(["AL", "CL", "Zb", "Eb", "Gb", "Ib", "Xb", "Yb", "Ob", "Mb"]);
+
+/** The operand code names an 8-bit operand. */
+export function isByte(code: string): boolean {
+  return BYTE_CODES.has(code);
+}
+
 /** Operand size in bits of an operand code (last letter b/w/d/v/z, or a fixed register). */
 export function sizeOf(code: string): (i: Insn) => number {
+  if (BYTE_CODES.has(code)) return () => 8;
   switch (code) {
-    case "AL": case "CL": case "Zb": case "Eb": case "Gb": case "Ib": case "Xb": case "Yb": case "Ob": case "Mb":
-      return () => 8;
     case "AX": case "DX": case "Ew": case "Gw": case "Iw": case "Sw": case "Mw":
       return () => 16;
     case "Ed": case "Gd": case "Zd": case "Rd": case "Md":

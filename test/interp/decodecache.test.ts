@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { CodeOwner } from "../../src/cpu/codemap.js";
 import { Reg } from "../../src/cpu/layout.js";
+import { MAX_DECODED } from "../../src/interp/decodecache.js";
+import { bootImage, createMachine } from "../../runtime/index.js";
+import { machineCore } from "../../runtime/internal.js";
+import { addressImage } from "../support/images.js";
 import { CODE, load, protectedMachine, run } from "./harness.js";
 
 /**
@@ -105,3 +109,26 @@ describe("decode cache and sequential overwrites of code", () => {
     expect(m.cpu.reg32(Reg.EDX)).toBe(1);
   });
 });
+
+describe("decode cache bound", () => {
+  it("a guest running through zeroed RAM keeps the cache bounded and ends at the instruction limit", async () => {
+    // jmp 0x200000: empty RAM decodes as "add [eax], al", two bytes each, none ever hot.
+    const m = createMachine({ memMiB: 16, engine: "interp" });
+    bootImage(m, addressImage([0xe9, ...le32(0x200000 - 0x100025)]));
+    const limit = 3 * MAX_DECODED;
+    expect(await m.run(limit)).toEqual({ reason: "limit", instructions: limit });
+    const core = machineCore(m);
+    if (!core) throw new Error("no machine core");
+    const dc = core.interpreter.decodeCache;
+    expect(dc.misses).toBe(limit);
+    expect(dc.evictions).toBeGreaterThan(0);
+    expect(dc.size).toBeLessThanOrEqual(MAX_DECODED + 4096);
+    expect(m.stats().decodeCache.size).toBe(dc.size);
+    // It ran through 1.5 MiB of empty memory past 0x200000.
+    expect(core.cpu.eip >>> 0).toBe(0x200000 + 2 * (limit - 1));
+  });
+});
+
+function le32(v: number): number[] {
+  return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
+}
