@@ -60,6 +60,10 @@ export class TrackedRegion {
   shortRuns = 0;
   /** Index in the dispatcher's table once installed, else -1. */
   tableIndex = -1;
+  /** Dispatches entered at this region; which tier's code its table entry holds; a tier-2 rebuild is in flight or done. */
+  entries = 0;
+  tier = 1;
+  tierUpAsked = false;
   /** Slots whose entry points into this region. */
   readonly slots: Slot[] = [];
   constructor(
@@ -234,6 +238,11 @@ export class CodeCache {
       kept.push(t);
     });
     if (kept.length > 0) this.modules.push(new ModuleRecord(kept));
+  }
+
+  /** Put `fn` (the region rebuilt, same behaviour) in the table in place of its code: takes effect at the next dispatch. */
+  swap(t: TrackedRegion, fn: WebAssembly.ExportValue): void {
+    this.table.set(t.tableIndex, fn);
   }
 
   // ---- write tracking ------------------------------------------------------

@@ -30,6 +30,7 @@ import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_R
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/batch.js";
 import { discoverRegion } from "../jit/region.js";
+import { BinaryenThread } from "./binaryenthread.js";
 import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
 import { helperImports } from "./jithelpers.js";
@@ -66,6 +67,12 @@ export const UNLIMITED_CHAIN = 0x7fffffff;
 const SHORT_RUN = 8;
 /** Dispatches of one region before it may be demoted for running short. */
 const DEMOTE_AFTER = 256;
+/**
+ * Binaryen passes a tier-2 rebuild runs (ARCHITECTURE.md, "Code generators and tiers"). Generic
+ * optimization of the translator's code gains little under V8; these clean up what the region's
+ * straight-line translation leaves (constant addresses, repeated loads of the same state).
+ */
+export const TIER2_PASSES = ["precompute-propagate", "local-cse", "simplify-locals", "vacuum", "merge-blocks", "remove-unused-brs", "coalesce-locals"];
 
 /** What one dispatch did (the lockstep comparison stops after each). */
 export const enum Dispatch {
@@ -86,6 +93,11 @@ export class JitEngine implements Engine {
   chain: number;
   private readonly runDispatcher: () => number;
   private readonly profile: boolean;
+  readonly codegen: "direct" | "binaryen" | "tiered";
+  private readonly tierUpThreshold: number;
+  private binaryen: BinaryenThread | null = null;
+  /** Tier-2 rebuilds in flight. */
+  private tier2InFlight = 0;
   private queue: Slot[] = [];
   private queuedAt = 0;
   private inFlight = 0;
@@ -108,6 +120,8 @@ export class JitEngine implements Engine {
     this.syncCompile = (opts.compile ?? "sync") === "sync";
     this.chain = opts.chain ?? UNLIMITED_CHAIN;
     this.profile = opts.profile ?? false;
+    this.codegen = opts.codegen ?? "tiered";
+    this.tierUpThreshold = opts.tierUpThreshold ?? 64;
     const tableSize = opts.tableSize ?? 32768;
     const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(tableSize)), { env: { memory: cpu.memory } });
     this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
@@ -158,7 +172,13 @@ export class JitEngine implements Engine {
         if (slot.entry) {
           // The dispatch hash may hold another entry in this one's place.
           this.cache.publish(slot);
-          if (this.runCompiled(context, target)) return Dispatch.COMPILED;
+          const t = slot.entry.region;
+          if (++t.entries >= this.tierUpThreshold && !t.tierUpAsked && this.codegen === "tiered") this.tierUp(t);
+          const before = c.icount;
+          if (this.runCompiled(context, target)) {
+            if (t.tier === 2) this.stats.tier2Instructions += c.icount - before;
+            return Dispatch.COMPILED;
+          }
         } else if (slot.state === SlotState.COLD && ++slot.count >= this.hotThreshold) {
           this.enqueue(slot);
         }
@@ -311,8 +331,9 @@ export class JitEngine implements Engine {
       tracked.push(t);
     }
     if (tracked.length === 0) return;
-    const built = builder.finish();
+    const built = builder.finish(this.codegen === "binaryen" ? (s) => this.thread().buildSync(s, []) : undefined);
     const st = this.stats;
+    if (this.binaryen) st.binaryenCpuMs = this.binaryen.cpuMs;
     st.modules++;
     st.regionsTranslated += tracked.length;
     for (const t of tracked) st.instructionsTranslated += t.region.instructions;
@@ -340,6 +361,52 @@ export class JitEngine implements Engine {
         this.settle();
       },
     );
+  }
+
+  private thread(): BinaryenThread {
+    this.binaryen ??= new BinaryenThread();
+    return this.binaryen;
+  }
+
+  /**
+   * Tier 2: rebuild a hot region through Binaryen in its thread. The guest goes
+   * on with the tier-1 code; the rebuilt function replaces it in the table when
+   * it arrives (between dispatches: replies are handled on the event loop), unless
+   * the region was dropped or its table slot reused meanwhile.
+   */
+  private tierUp(t: TrackedRegion): void {
+    t.tierUpAsked = true;
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
+    builder.add(t.region);
+    const built = builder.snapshot();
+    const tableIndex = t.tableIndex;
+    const st = this.stats;
+    st.tier2.requested++;
+    this.tier2InFlight++;
+    const thread = this.thread();
+    thread.build(built.snapshot, TIER2_PASSES).then((binary) => {
+      this.tier2InFlight--;
+      st.binaryenCpuMs = thread.cpuMs;
+      if (!binary) {
+        st.tier2.failed++;
+        return;
+      }
+      st.tier2.built++;
+      if (!t.valid || t.tableIndex !== tableIndex || this.cache.regionAt(tableIndex) !== t) {
+        st.tier2.drops++;
+        return;
+      }
+      const c = this.cpu;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory: c.memory, ...helperImports(c, built.insns, st) } });
+      this.cache.swap(t, instance.exports[built.names[0]]);
+      t.tier = 2;
+      st.tier2.swaps++;
+    });
+  }
+
+  /** Tier-2 rebuilds not yet arrived. */
+  get tier2Pending(): number {
+    return this.tier2InFlight;
   }
 
   private settle(): void {

@@ -35,6 +35,12 @@ export class JitStats {
   interpretedInstructions = 0;
   /** Instructions of completed compiled blocks with no translation-time check at all (JitOptions.profile). */
   cleanInstructions = 0;
+  /** Tier 2 (ARCHITECTURE.md, "Code generators and tiers"): rebuilds asked of the Binaryen thread, built, swapped in, dropped on arrival (region invalidated meanwhile), failed. */
+  tier2 = { requested: 0, built: 0, swaps: 0, drops: 0, failed: 0 };
+  /** CPU milliseconds the Binaryen thread spent building (both code generators). */
+  binaryenCpuMs = 0;
+  /** Instructions retired by dispatches entered at a region running tier-2 code. */
+  tier2Instructions = 0;
   /** Milliseconds the engine ran (its runUntil calls), for the share of translation. */
   runMs = 0;
 
@@ -61,6 +67,11 @@ export class JitStats {
   get inlineShare(): number {
     const total = this.executedInstructions;
     return total === 0 ? 0 : (this.compiledInstructions - this.helperCalls) / total;
+  }
+
+  /** Share of executed instructions retired by dispatches entered at tier-2 code. */
+  get tier2Share(): number {
+    return this.executedInstructions === 0 ? 0 : this.tier2Instructions / this.executedInstructions;
   }
 
   /** Main-thread translation cost per guest instruction translated, in microseconds. */
@@ -94,6 +105,10 @@ export class JitStats {
       cleanInstructions: this.cleanInstructions,
       cleanShare: this.cleanShare,
       helpersPerThousand: this.helpersPerThousand,
+      tier2: { ...this.tier2 },
+      binaryenCpuMs: this.binaryenCpuMs,
+      tier2Instructions: this.tier2Instructions,
+      tier2Share: this.tier2Share,
       runMs: this.runMs,
       translateShare: this.translateShare,
     };

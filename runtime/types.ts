@@ -23,6 +23,15 @@ export interface MachineOptions {
 }
 
 export interface JitOptions {
+  /**
+   * How translated code becomes Wasm (ARCHITECTURE.md, "Code generators and tiers"): "direct", the
+   * translator's own encoder; "binaryen", every module built through Binaryen in its thread (the guest
+   * waits); "tiered" (default), direct, with regions that stay hot rebuilt through Binaryen in the
+   * background and swapped in.
+   */
+  codegen?: "direct" | "binaryen" | "tiered";
+  /** Dispatches entered at a region before tier 2 rebuilds it (codegen "tiered"; default 64). */
+  tierUpThreshold?: number;
   /** Block-start executions before an entry is translated (default 50). */
   hotThreshold?: number;
   /** Regions per module (default 64). */

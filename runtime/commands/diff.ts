@@ -6,7 +6,7 @@ import { DIFF_DEFAULTS, runDiff } from "../diff.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { roundedJson } from "../stats.js";
 import { out } from "../stdout.js";
-import { MEM_MIB } from "../validate.js";
+import { CODEGEN_HELP, MEM_MIB } from "../validate.js";
 
 /** Exit status when the engines disagree. */
 export const EXIT_DIFFERENT = 1;
@@ -17,6 +17,7 @@ export const diff = command({
   args: [{ name: "IMAGE", optional: true, help: "a guest image, as for 'jit386 run' (none with --disk/--cdrom: the firmware boot)" }],
   options: {
     mem: int("MiB", "guest RAM", MEM_MIB, DIFF_DEFAULTS.memMiB),
+    codegen: choice(["tiered", "direct", "binaryen"], CODEGEN_HELP, "tiered"),
     append: text("CMDLINE", "kernel command line"),
     initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
     "max-instructions": int("N", "stop comparing after N instructions", { min: 1 }),
@@ -55,7 +56,7 @@ exit status: 0 when the engines agree to the end, 1 when they differ, 2 for bad 
       from: o.from,
       ramEvery: o["ram-every"],
       boot: { cmdline: o.append, initrd: o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined },
-      jit: { hotThreshold: o.hot, batchDelay: o["batch-delay"], chain: o.chain },
+      jit: { hotThreshold: o.hot, batchDelay: o["batch-delay"], chain: o.chain, codegen: o.codegen },
     });
     if (o.stats) out(`${roundedJson(r.stats)}\n`);
     if (r.agree) {

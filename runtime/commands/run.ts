@@ -10,7 +10,7 @@ import { createMachine, type Machine, type RunResult } from "../machine.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
-import { IPS, MEM_MIB } from "../validate.js";
+import { CODEGEN_HELP, IPS, MEM_MIB } from "../validate.js";
 
 /** Exit statuses of `jit386 run` other than the guest's own. */
 export const EXIT_SHUTDOWN = 3;
@@ -47,6 +47,7 @@ export const run = command({
   args: [{ name: "IMAGE", optional: true, help: "multiboot kernel (ELF or address-field), Linux bzImage (boot protocol 2.02+) or ROM image" }],
   options: {
     engine: choice(["jit", "interp"], "jit: interpret, translate hot code to WebAssembly; interp: interpret only", "jit"),
+    codegen: choice(["tiered", "direct", "binaryen"], CODEGEN_HELP, "tiered"),
     mem: int("MiB", "guest RAM", MEM_MIB, 64),
     append: text("CMDLINE", "kernel command line (default: the image's path for multiboot, empty for Linux)"),
     initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
@@ -94,7 +95,7 @@ image, a bad option), with a one-line message.`,
         startTime: o.clock === "realtime" ? new Date() : undefined,
         realtime: o.clock === "realtime",
         // With --stats, the JIT also counts the instructions run in blocks without checks.
-        jit: { profile: o.stats !== undefined },
+        jit: { profile: o.stats !== undefined, codegen: o.codegen },
       },
       storage,
     );
