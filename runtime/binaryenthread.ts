@@ -20,15 +20,33 @@ function workerPath(): string {
   throw new Error(`jit386: ${WORKER_FILE} is missing (run npm run build)`);
 }
 
+/** A build's result: the module's bytes (null when Binaryen failed) and the thread's CPU milliseconds for it. */
+export interface Built {
+  binary: Uint8Array<ArrayBuffer> | null;
+  error: string | null;
+  cpuMs: number;
+}
+
+let shared: BinaryenThread | null | undefined;
+
+/** The process's one Binaryen thread, started on first use; null when it cannot start (no built worker). */
+export function binaryenThread(): BinaryenThread | null {
+  if (shared === undefined) {
+    try {
+      shared = new BinaryenThread();
+    } catch {
+      shared = null;
+    }
+  }
+  return shared;
+}
+
 export class BinaryenThread {
   private readonly worker: Worker;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
   private nextId = 0;
   private readonly pending = new Map<number, (r: BuildReply) => void>();
-  /** CPU milliseconds the thread spent building. */
-  cpuMs = 0;
-
   constructor() {
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -44,7 +62,7 @@ export class BinaryenThread {
   }
 
   /** Build now: the caller blocks until the worker answers. */
-  buildSync(snapshot: ModuleSnapshot, passes: readonly string[]): Uint8Array<ArrayBuffer> {
+  buildSync(snapshot: ModuleSnapshot, passes: readonly string[]): Built {
     const id = this.nextId++;
     let reply: BuildReply | undefined;
     this.pending.set(id, (r) => (reply = r));
@@ -54,30 +72,22 @@ export class BinaryenThread {
     // Read the reply without returning to the event loop (background replies queued before it are answered too).
     Atomics.wait(this.flag, 0, 0);
     for (let m = receiveMessageOnPort(this.port); m && reply === undefined; m = receiveMessageOnPort(this.port)) this.answer(m.message as BuildReply);
-    if (!reply) throw new Error("jit386: the Binaryen thread did not answer");
-    if (!reply.binary) throw new Error(`jit386: Binaryen could not build a module: ${reply.error}`);
-    return reply.binary;
+    return reply ?? { binary: null, error: "the Binaryen thread did not answer", cpuMs: 0 };
   }
 
-  /** Build in the background; resolves with the bytes, or null when the build failed. */
-  build(snapshot: ModuleSnapshot, passes: readonly string[]): Promise<Uint8Array<ArrayBuffer> | null> {
+  /** Build in the background. */
+  build(snapshot: ModuleSnapshot, passes: readonly string[]): Promise<Built> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, (r) => resolve(r.binary));
+      this.pending.set(id, resolve);
       const request: BuildRequest = { id, snapshot, passes, sync: false };
       this.port.postMessage(request);
     });
   }
 
   private answer(r: BuildReply): void {
-    this.cpuMs += r.cpuMs;
     const done = this.pending.get(r.id);
     this.pending.delete(r.id);
     done?.(r);
-  }
-
-  close(): void {
-    this.port.close();
-    void this.worker.terminate();
   }
 }

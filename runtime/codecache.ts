@@ -60,8 +60,7 @@ export class TrackedRegion {
   shortRuns = 0;
   /** Index in the dispatcher's table once installed, else -1. */
   tableIndex = -1;
-  /** Dispatches entered at this region; which tier's code its table entry holds; a tier-2 rebuild is in flight or done. */
-  entries = 0;
+  /** Which tier's code its table entry holds; whether a tier-2 rebuild was asked for. */
   tier = 1;
   tierUpAsked = false;
   /** Slots whose entry points into this region. */

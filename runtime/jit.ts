@@ -26,11 +26,12 @@ import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/cpu/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT } from "../jit/layout.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, STATUS_EXIT, TIER_COUNTERS, TIER_COUNTS } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/batch.js";
+import type { ModuleSnapshot } from "../jit/wasm/encoder.js";
 import { discoverRegion } from "../jit/region.js";
-import { BinaryenThread } from "./binaryenthread.js";
+import { binaryenThread } from "./binaryenthread.js";
 import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
 import { helperImports } from "./jithelpers.js";
@@ -56,6 +57,11 @@ const A20_I = JIT_A20 >> 2;
 const LAST_I = JIT_LAST >> 2;
 const CHAIN_I = JIT_CHAIN >> 2;
 const CLEAN_I = JIT_CLEAN >> 2;
+const COUNTS_I = TIER_COUNTS >> 2;
+/** Instructions between readings of the region-run counters (a reading costs TIER_COUNTERS loads). */
+const TIER_SCAN = 1 << 20;
+/** Instructions a region retires between two readings to be rebuilt in tier 2 (JitOptions.tierUpThreshold). */
+const TIER_UP = 1 << 14;
 /**
  * Instructions one dispatcher run may retire. V8 has no on-stack replacement for
  * Wasm: a loop that never returns stays in baseline (Liftoff) code. Returning
@@ -95,9 +101,10 @@ export class JitEngine implements Engine {
   private readonly profile: boolean;
   readonly codegen: "direct" | "binaryen" | "tiered";
   private readonly tierUpThreshold: number;
-  private binaryen: BinaryenThread | null = null;
+  /** Compiled instructions at which the hotness counters are read next: the first reading as soon as compiled code ran. */
+  private nextTierScan = 1;
   /** Tier-2 rebuilds in flight. */
-  private tier2InFlight = 0;
+  private readonly tier2Pending = new Set<Promise<void>>();
   private queue: Slot[] = [];
   private queuedAt = 0;
   private inFlight = 0;
@@ -121,7 +128,7 @@ export class JitEngine implements Engine {
     this.chain = opts.chain ?? UNLIMITED_CHAIN;
     this.profile = opts.profile ?? false;
     this.codegen = opts.codegen ?? "tiered";
-    this.tierUpThreshold = opts.tierUpThreshold ?? 64;
+    this.tierUpThreshold = opts.tierUpThreshold ?? TIER_UP;
     const tableSize = opts.tableSize ?? 32768;
     const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(tableSize)), { env: { memory: cpu.memory } });
     this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
@@ -146,6 +153,7 @@ export class JitEngine implements Engine {
     const t0 = performance.now();
     do this.lastDispatch = this.dispatch(target);
     while (c.icount < target && !c.shutdown && i[HALTED_I] === 0 && !shouldStop());
+    if (this.codegen === "tiered" && this.stats.compiledInstructions >= this.nextTierScan) this.scanHotness();
     this.stats.runMs += performance.now() - t0;
   }
 
@@ -172,13 +180,7 @@ export class JitEngine implements Engine {
         if (slot.entry) {
           // The dispatch hash may hold another entry in this one's place.
           this.cache.publish(slot);
-          const t = slot.entry.region;
-          if (++t.entries >= this.tierUpThreshold && !t.tierUpAsked && this.codegen === "tiered") this.tierUp(t);
-          const before = c.icount;
-          if (this.runCompiled(context, target)) {
-            if (t.tier === 2) this.stats.tier2Instructions += c.icount - before;
-            return Dispatch.COMPILED;
-          }
+          if (this.runCompiled(context, target)) return Dispatch.COMPILED;
         } else if (slot.state === SlotState.COLD && ++slot.count >= this.hotThreshold) {
           this.enqueue(slot);
         }
@@ -331,9 +333,10 @@ export class JitEngine implements Engine {
       tracked.push(t);
     }
     if (tracked.length === 0) return;
-    const built = builder.finish(this.codegen === "binaryen" ? (s) => this.thread().buildSync(s, []) : undefined);
+    // A run that translates code may well run long enough for tier 2: the thread loads Binaryen meanwhile.
+    if (this.codegen === "tiered") binaryenThread();
+    const built = builder.finish(this.codegen === "binaryen" ? (s) => this.binaryenBuild(s) : undefined);
     const st = this.stats;
-    if (this.binaryen) st.binaryenCpuMs = this.binaryen.cpuMs;
     st.modules++;
     st.regionsTranslated += tracked.length;
     for (const t of tracked) st.instructionsTranslated += t.region.instructions;
@@ -363,9 +366,38 @@ export class JitEngine implements Engine {
     );
   }
 
-  private thread(): BinaryenThread {
-    this.binaryen ??= new BinaryenThread();
-    return this.binaryen;
+  /** The binaryen code generator: the module built in the Binaryen thread while the guest waits. */
+  private binaryenBuild(s: ModuleSnapshot): Uint8Array<ArrayBuffer> {
+    const thread = binaryenThread();
+    if (!thread) throw new Error("jit386: the Binaryen thread cannot start (dist/binaryen-worker.js is missing: npm run build)");
+    const r = thread.buildSync(s, []);
+    this.stats.binaryenCpuMs += r.cpuMs;
+    if (!r.binary) throw new Error(`jit386: Binaryen could not build a module: ${r.error}`);
+    return r.binary;
+  }
+
+  /**
+   * Read and clear the dispatcher's hotness counters: a tier-1 region that retired
+   * `tierUpThreshold` instructions since the last reading (about TIER_SCAN
+   * instructions ago) is rebuilt in tier 2.
+   */
+  private scanHotness(): void {
+    this.nextTierScan = this.stats.compiledInstructions + TIER_SCAN;
+    const i = this.cpu.i32;
+    const tableSize = this.cache.limits.tableSize;
+    const st = this.stats;
+    for (let k = 0; k < TIER_COUNTERS; k++) {
+      const retired = i[COUNTS_I + k];
+      if (retired === 0) continue;
+      i[COUNTS_I + k] = 0;
+      st.countedInstructions += retired;
+      for (let index = k; index < tableSize; index += TIER_COUNTERS) {
+        const t = this.cache.regionAt(index);
+        if (!t) continue;
+        if (t.tier === 2) st.tier2Instructions += retired;
+        else if (retired >= this.tierUpThreshold && !t.tierUpAsked) this.tierUp(t);
+      }
+    }
   }
 
   /**
@@ -376,17 +408,20 @@ export class JitEngine implements Engine {
    */
   private tierUp(t: TrackedRegion): void {
     t.tierUpAsked = true;
+    const thread = binaryenThread();
+    const st = this.stats;
+    if (!thread) {
+      st.tier2.failed++;
+      return;
+    }
     const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
     builder.add(t.region);
     const built = builder.snapshot();
     const tableIndex = t.tableIndex;
-    const st = this.stats;
     st.tier2.requested++;
-    this.tier2InFlight++;
-    const thread = this.thread();
-    thread.build(built.snapshot, TIER2_PASSES).then((binary) => {
-      this.tier2InFlight--;
-      st.binaryenCpuMs = thread.cpuMs;
+    const arrival = thread.build(built.snapshot, TIER2_PASSES).then(({ binary, cpuMs }) => {
+      this.tier2Pending.delete(arrival);
+      st.binaryenCpuMs += cpuMs;
       if (!binary) {
         st.tier2.failed++;
         return;
@@ -402,11 +437,12 @@ export class JitEngine implements Engine {
       t.tier = 2;
       st.tier2.swaps++;
     });
+    this.tier2Pending.add(arrival);
   }
 
-  /** Tier-2 rebuilds not yet arrived. */
-  get tier2Pending(): number {
-    return this.tier2InFlight;
+  /** Resolves when no tier-2 rebuild is in flight (its reply handled: swapped in or dropped). */
+  async tier2Idle(): Promise<void> {
+    while (this.tier2Pending.size > 0) await Promise.all(this.tier2Pending);
   }
 
   private settle(): void {

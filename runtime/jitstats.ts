@@ -39,7 +39,8 @@ export class JitStats {
   tier2 = { requested: 0, built: 0, swaps: 0, drops: 0, failed: 0 };
   /** CPU milliseconds the Binaryen thread spent building (both code generators). */
   binaryenCpuMs = 0;
-  /** Instructions retired by dispatches entered at a region running tier-2 code. */
+  /** Instructions the dispatcher's hotness counters saw retired (codegen "tiered"), and those retired in tier-2 code. */
+  countedInstructions = 0;
   tier2Instructions = 0;
   /** Milliseconds the engine ran (its runUntil calls), for the share of translation. */
   runMs = 0;
@@ -69,9 +70,9 @@ export class JitStats {
     return total === 0 ? 0 : (this.compiledInstructions - this.helperCalls) / total;
   }
 
-  /** Share of executed instructions retired by dispatches entered at tier-2 code. */
+  /** Share of the counted instructions retired in tier-2 code. */
   get tier2Share(): number {
-    return this.executedInstructions === 0 ? 0 : this.tier2Instructions / this.executedInstructions;
+    return this.countedInstructions === 0 ? 0 : this.tier2Instructions / this.countedInstructions;
   }
 
   /** Main-thread translation cost per guest instruction translated, in microseconds. */
@@ -107,6 +108,7 @@ export class JitStats {
       helpersPerThousand: this.helpersPerThousand,
       tier2: { ...this.tier2 },
       binaryenCpuMs: this.binaryenCpuMs,
+      countedInstructions: this.countedInstructions,
       tier2Instructions: this.tier2Instructions,
       tier2Share: this.tier2Share,
       runMs: this.runMs,

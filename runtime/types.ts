@@ -30,7 +30,7 @@ export interface JitOptions {
    * background and swapped in.
    */
   codegen?: "direct" | "binaryen" | "tiered";
-  /** Dispatches entered at a region before tier 2 rebuilds it (codegen "tiered"; default 64). */
+  /** Instructions a region retires within about 2^20 before tier 2 rebuilds it (codegen "tiered"; default 16384). */
   tierUpThreshold?: number;
   /** Block-start executions before an entry is translated (default 50). */
   hotThreshold?: number;
