@@ -17,7 +17,6 @@ export const diff = command({
   args: [{ name: "IMAGE", optional: true, help: "a guest image, as for 'jit386 run' (none with --disk/--cdrom: the firmware boot)" }],
   options: {
     mem: int("MiB", "guest RAM", MEM_MIB, DIFF_DEFAULTS.memMiB),
-    codegen: choice(["tiered", "direct", "binaryen"], CODEGEN_HELP, "tiered"),
     append: text("CMDLINE", "kernel command line"),
     initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
     "max-instructions": int("N", "stop comparing after N instructions", { min: 1 }),
@@ -26,6 +25,7 @@ export const diff = command({
     "ram-every": int("N", "compare RAM at every N-th region exit (always at the end)", { min: 1, max: 1 << 30 }, DIFF_DEFAULTS.ramEvery),
     hot: int("N", "the JIT's translation threshold: block starts before a region is translated", { min: 1, max: 1 << 20 }, DIFF_DEFAULTS.hotThreshold),
     "batch-delay": int("N", "instructions a partial batch of regions waits before it is translated", { min: 0, max: 1 << 30 }, DIFF_DEFAULTS.batchDelay),
+    codegen: choice(["tiered", "direct", "binaryen"], CODEGEN_HELP, "tiered"),
     stats: flag("print the JIT's figures as JSON before the verdict"),
     disk: texts("FILE[,writable]", "a raw hard disk image, as for 'jit386 run' (each machine keeps its own writes)"),
     cdrom: text("FILE", "a raw CD image, as for 'jit386 run'"),

@@ -47,10 +47,10 @@ describe("jit386 --version and help", () => {
     expectOneLineError(r, /unknown command 'rnu' \(did you mean run\?\)/);
   });
 
-  test("diff's help lists all fourteen of its options", () => {
+  test("diff's help lists all fifteen of its options", () => {
     const r = jit386("diff", "--help");
     const listed = r.stdout.match(/^ {2}--[a-z-]+/gm)!.map((s) => s.trim());
-    expect(listed).toEqual(["--mem", "--append", "--initrd", "--max-instructions", "--from", "--chain", "--ram-every", "--hot", "--batch-delay", "--stats", "--disk", "--cdrom", "--bios", "--boot"]);
+    expect(listed).toEqual(["--mem", "--append", "--initrd", "--max-instructions", "--from", "--chain", "--ram-every", "--hot", "--batch-delay", "--codegen", "--stats", "--disk", "--cdrom", "--bios", "--boot"]);
   });
 });
 
