@@ -20,11 +20,11 @@ function workerPath(): string {
   throw new Error(`jit386: ${WORKER_FILE} is missing (run npm run build)`);
 }
 
-/** A build's result: the module's bytes (null when Binaryen failed) and the thread's CPU milliseconds for it. */
+/** A build's result: the module's bytes (null when Binaryen failed) and the milliseconds the thread spent on it. */
 export interface Built {
   binary: Uint8Array<ArrayBuffer> | null;
   error: string | null;
-  cpuMs: number;
+  ms: number;
 }
 
 let shared: BinaryenThread | null | undefined;
@@ -56,7 +56,7 @@ export class BinaryenThread {
     this.port.on("message", (r: BuildReply) => this.answer(r));
     this.port.unref();
     this.worker.on("error", (e) => {
-      for (const [id, done] of this.pending) done({ id, binary: null, error: e.message, cpuMs: 0 });
+      for (const [id, done] of this.pending) done({ id, binary: null, error: e.message, ms: 0 });
       this.pending.clear();
     });
   }
@@ -72,7 +72,7 @@ export class BinaryenThread {
     // Read the reply without returning to the event loop (background replies queued before it are answered too).
     Atomics.wait(this.flag, 0, 0);
     for (let m = receiveMessageOnPort(this.port); m && reply === undefined; m = receiveMessageOnPort(this.port)) this.answer(m.message as BuildReply);
-    return reply ?? { binary: null, error: "the Binaryen thread did not answer", cpuMs: 0 };
+    return reply ?? { binary: null, error: "the Binaryen thread did not answer", ms: 0 };
   }
 
   /** Build in the background. */

@@ -37,8 +37,8 @@ export class JitStats {
   cleanInstructions = 0;
   /** Tier 2 (ARCHITECTURE.md, "Code generators and tiers"): rebuilds asked of the Binaryen thread, built, swapped in, dropped on arrival (region invalidated meanwhile), failed. */
   tier2 = { requested: 0, built: 0, swaps: 0, drops: 0, failed: 0 };
-  /** CPU milliseconds the Binaryen thread spent building (both code generators). */
-  binaryenCpuMs = 0;
+  /** Milliseconds the Binaryen thread spent on this engine's builds (both code generators; wall time in that thread). */
+  binaryenMs = 0;
   /** Instructions the dispatcher's hotness counters saw retired (codegen "tiered"), and those retired in tier-2 code. */
   countedInstructions = 0;
   tier2Instructions = 0;
@@ -107,7 +107,7 @@ export class JitStats {
       cleanShare: this.cleanShare,
       helpersPerThousand: this.helpersPerThousand,
       tier2: { ...this.tier2 },
-      binaryenCpuMs: this.binaryenCpuMs,
+      binaryenMs: this.binaryenMs,
       countedInstructions: this.countedInstructions,
       tier2Instructions: this.tier2Instructions,
       tier2Share: this.tier2Share,
