@@ -334,8 +334,6 @@ export class JitEngine implements Engine {
       tracked.push(t);
     }
     if (tracked.length === 0) return;
-    // A run that translates code may well run long enough for tier 2: the thread loads Binaryen meanwhile.
-    if (this.codegen === "tiered") binaryenThread();
     const built = builder.finish(this.codegen === "binaryen" ? (s) => this.binaryenBuild(s) : undefined);
     const st = this.stats;
     st.modules++;
