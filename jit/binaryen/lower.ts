@@ -1,5 +1,5 @@
 /**
- * The Binaryen code generator: the translator's arena IR (jit/wasm/module.ts),
+ * The Binaryen code generator: the translator's arena IR (jit/wasm/encoder.ts),
  * taken as a snapshot, built as a Binaryen module instead of written to bytes
  * directly. The direct encoder writes the same IR in one walk; this one builds
  * Binaryen's own tree (tens of nanoseconds per node), which its passes can then
