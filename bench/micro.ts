@@ -13,7 +13,9 @@ import { Insn } from "../src/decode/insn.js";
 import { command, int } from "../runtime/options.js";
 import { type HostInfo, hostInfo, hostLine } from "./host.js";
 import { markdownTable, sig } from "./report.js";
-import { buildAll, collectRegions, discoverAll, Nonce, translateAll } from "./translator.js";
+import { binaryenBytes } from "../jit/binaryen/lower.js";
+import { TIER2_PASSES } from "../runtime/jit.js";
+import { buildAll, collectRegions, discoverAll, Nonce, snapshotAll, translateAll } from "./translator.js";
 import { loadWorkloads, RESULTS } from "./workloads.js";
 
 
@@ -74,7 +76,7 @@ function measure(name: string, instructionsPerOp: number, fn: () => void, maxTim
 }
 
 /** The translator, from the regions the workloads' JIT runs left in their code caches. */
-function translatorResults(maxTime: number): MicroResult[] {
+function translatorResults(maxTime: number, binaryen: Binaryen): MicroResult[] {
   const code = loadWorkloads().map((w) => {
     process.stderr.write(`translator: running ${w.name} under the JIT for its regions\n`);
     return collectRegions(w);
@@ -89,6 +91,7 @@ function translatorResults(maxTime: number): MicroResult[] {
   const per = `${modules} modules, ${(wasmBytes / perOp).toFixed(0)} Wasm bytes per instruction`;
   // Discovery runs on the memory as the workload left it: code it rewrote after translating may give other regions.
   const found = discoverAll(code);
+  const snapshots = snapshotAll(code);
   return [
     measure("translator: region discovery", found, () => discoverAll(code), maxTime),
     measure("translator: translation and module binary (ModuleBuilder)", perOp, () => buildAll(code), maxTime),
@@ -96,6 +99,13 @@ function translatorResults(maxTime: number): MicroResult[] {
       for (const b of binaries) new WebAssembly.Module(nonce.restamp(b));
     }, maxTime), note: per },
     { ...measure("translator: the whole path (discovery to module)", found, () => translateAll(code, nonce), maxTime), note: "as JitEngine.flush, without instantiation" },
+    // The Binaryen code generator from the same arenas (in the engine it runs in the Binaryen thread).
+    { ...measure("binaryen: module binary from the arena (--codegen binaryen)", perOp, () => {
+      for (const s of snapshots) binaryenBytes(binaryen, s, []);
+    }, maxTime), note: "beside 'translation and module binary', which includes building the arena" },
+    { ...measure("binaryen: the same with tier 2's passes", perOp, () => {
+      for (const s of snapshots) binaryenBytes(binaryen, s, TIER2_PASSES);
+    }, maxTime), note: TIER2_PASSES.join(", ") },
   ];
 }
 
@@ -109,6 +119,8 @@ export const benchMicro = command({
   run: runMicro,
 });
 
+type Binaryen = typeof import("binaryen").default;
+
 async function runMicro(o: { "max-time": number }): Promise<number> {
   const maxTime = o["max-time"];
   const streams = codeStreams().map((s) => new Stream(s.code));
@@ -121,7 +133,9 @@ async function runMicro(o: { "max-time": number }): Promise<number> {
       for (const s of streams) decodeAll(s, insn);
     }, maxTime),
   );
-  results.push(...translatorResults(maxTime));
+  // Loaded here only: Binaryen takes ~220 ms to load.
+  const binaryen = (await import("binaryen")).default;
+  results.push(...translatorResults(maxTime, binaryen));
   const report: MicroReport = { host: hostInfo(), results };
   const md =
     `Measured ${hostLine(report.host)} with benchmark.js.\n\n` +

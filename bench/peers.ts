@@ -85,7 +85,7 @@ function peerRunner(peer: PeerName, versions: Record<string, string>): Runner | 
   switch (peer) {
     case "jit386 interp":
     case "jit386 jit": {
-      const engine = peer === "jit386 jit" ? "jit" : "interp";
+      const engine = peer === "jit386 jit" ? "tiered" : "interp";
       return (t, kill) => runChild(JIT386_WORKER, { ...t.req, engine }, kill);
     }
     case "v86": {

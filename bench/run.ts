@@ -120,9 +120,11 @@ export function enginesMarkdown(rep: EnginesReport): string {
   const cell = (r: EngineRun | undefined, f: (r: EngineRun) => string | undefined) => (r === undefined ? undefined : r.status === "ok" ? f(r) : r.status);
   const header = ["workload", "M instr"];
   for (const e of rep.engines) header.push(`${e} s`, `${e} MIPS`);
-  const both = rep.engines.includes("interp") && rep.engines.includes("jit");
+  const both = rep.engines.includes("interp") && rep.engines.includes("tiered");
   if (both) header.push("JIT speedup");
-  if (rep.engines.includes("jit")) header.push("compile ms", "compile share");
+  const tiers = rep.engines.includes("direct") && rep.engines.includes("tiered");
+  if (tiers) header.push("tiered / direct");
+  if (rep.engines.includes("tiered")) header.push("compile ms", "compile share", "tier-2 share");
   for (const e of rep.engines) header.push(`${e} peak MiB`);
   header.push("checksum");
   const rows = rep.workloads.map((w) => {
@@ -131,10 +133,14 @@ export function enginesMarkdown(rep: EnginesReport): string {
     const row: (string | undefined)[] = [w.name, sig((ok[0]?.instructions ?? NaN) / 1e6)];
     for (const r of runs) row.push(cell(r, (x) => fmtS(x.medianMs)), cell(r, (x) => sig(x.mips)));
     const i = find(w.name, "interp");
-    const j = find(w.name, "jit");
-    if (both) row.push(i?.status === "ok" && j?.status === "ok" && i.medianMs && j.medianMs ? `${sig(i.medianMs / j.medianMs)}×` : undefined);
-    if (rep.engines.includes("jit")) {
-      row.push(cell(j, (x) => sig(x.translateMs)), cell(j, (x) => (x.compileShare === undefined ? undefined : `${(x.compileShare * 100).toFixed(1)}%`)));
+    const j = find(w.name, "tiered");
+    const d = find(w.name, "direct");
+    const ratio = (a: EngineRun | undefined, b: EngineRun | undefined) => (a?.status === "ok" && b?.status === "ok" && a.medianMs && b.medianMs ? `${sig(a.medianMs / b.medianMs)}×` : undefined);
+    if (both) row.push(ratio(i, j));
+    if (tiers) row.push(ratio(d, j));
+    if (rep.engines.includes("tiered")) {
+      const share = (x: EngineRun) => (typeof x.engineStats?.tier2Share === "number" ? `${(x.engineStats.tier2Share * 100).toFixed(1)}%` : undefined);
+      row.push(cell(j, (x) => sig(x.translateMs)), cell(j, (x) => (x.compileShare === undefined ? undefined : `${(x.compileShare * 100).toFixed(1)}%`)), cell(j, share));
     }
     for (const r of runs) row.push(cell(r, (x) => fmtMiB(x.maxRssBytes)));
     const checksum = ok[0]?.checksum;
@@ -150,7 +156,7 @@ export function enginesMarkdown(rep: EnginesReport): string {
 }
 
 export function enginesChart(rep: EnginesReport): string {
-  const colors: Record<EngineName, string> = { interp: "#8da0cb", jit: "#fc8d62" };
+  const colors: Record<EngineName, string> = { interp: "#8da0cb", direct: "#66c2a5", binaryen: "#e78ac3", tiered: "#fc8d62" };
   return svgBarChart({
     title: "jit386: guest MIPS per workload and engine",
     subtitle: `${hostLine(rep.host)}; median of ${rep.repeat}`,

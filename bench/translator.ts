@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { ModuleBuilder } from "../jit/batch.js";
+import type { ModuleSnapshot } from "../jit/wasm/encoder.js";
 import { discoverRegion, type Region } from "../jit/region.js";
 import { bootImage } from "../runtime/image.js";
 import { JitEngine } from "../runtime/jit.js";
@@ -93,6 +94,19 @@ export function buildAll(code: TranslatedCode[]): Uint8Array<ArrayBuffer>[] {
       const b = new ModuleBuilder(c.ramBytes, c.chunkShift);
       for (const g of batch) b.add(g.region);
       out.push(b.finish().binary);
+    }
+  }
+  return out;
+}
+
+/** Every batch's arena, as the Binaryen code generator takes it (ModuleBuilder.snapshot). */
+export function snapshotAll(code: TranslatedCode[]): ModuleSnapshot[] {
+  const out: ModuleSnapshot[] = [];
+  for (const c of code) {
+    for (const batch of c.batches) {
+      const b = new ModuleBuilder(c.ramBytes, c.chunkShift);
+      for (const g of batch) b.add(g.region);
+      out.push(b.snapshot().snapshot);
     }
   }
   return out;

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { bootImage } from "../runtime/image.js";
 import { createMachine, type RunResult } from "../runtime/machine.js";
-import { type EngineName, ENGINE_NAMES, engineStats } from "./engines.js";
+import { type EngineName, ENGINE_NAMES, engineOptions, engineStats } from "./engines.js";
 import { type GuestRequest, type GuestResult, LineSplitter, MarkerWatch, RESULT_PREFIX } from "./protocol.js";
 import { parseChecksum } from "./workloads.js";
 
@@ -22,7 +22,7 @@ async function main(req: GuestRequest): Promise<void> {
   const base = { reason: "failed", vmMs: 0, runMs: 0, serialTail: "", markers: {}, maxRssBytes: 0 };
   if (!engine) return report({ ...base, error: `unknown engine '${req.engine}'` });
   const t0 = performance.now();
-  const m = createMachine({ memMiB: req.memMiB, engine });
+  const m = createMachine({ memMiB: req.memMiB, ...engineOptions(engine) });
   const watch = new MarkerWatch(req.markers, req.stopAt);
   const serial = new LineSplitter((line) => {
     watch.line(line, () => ({ ms: performance.now(), instructions: m.instructionCount }));

@@ -11,7 +11,7 @@ import { Import } from "./emit/names.js";
 import { addLibrary } from "./library.js";
 import type { Region } from "./region.js";
 import { type TranslationInfo, translateRegion } from "./translate.js";
-import { type ValType, WasmModule } from "./wasm/encoder.js";
+import { type ModuleSnapshot, type ValType, WasmModule } from "./wasm/encoder.js";
 
 const IMPORTS: [Import, ValType[], ValType | "none"][] = [
   [Import.EXEC, ["i32"], "i32"],
@@ -54,7 +54,14 @@ export class ModuleBuilder implements ModuleServices {
     this.names.push(name);
   }
 
-  finish(): BuiltModule {
-    return { binary: this.m.finish(), insns: this.insns, names: this.names, info: this.info };
+  /** The module as arena data for a code generator elsewhere (another thread), with what installing it needs. */
+  snapshot(): { snapshot: ModuleSnapshot; insns: Insn[]; names: string[] } {
+    return { snapshot: this.m.snapshot(), insns: this.insns, names: this.names };
+  }
+
+  /** The module written by the direct encoder, or by `codegen` from the arena's snapshot. */
+  finish(codegen?: (s: ModuleSnapshot) => Uint8Array<ArrayBuffer>): BuiltModule {
+    const binary = codegen ? codegen(this.m.snapshot()) : this.m.finish();
+    return { binary, insns: this.insns, names: this.names, info: this.info };
   }
 }

@@ -11,7 +11,7 @@
  */
 import * as L from "../src/cpu/layout.js";
 import { Sreg } from "../src/cpu/layout.js";
-import { DISPATCH_BITS, DISPATCH_HASH, DISPATCH_MULTIPLIER, JIT_A20, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, RegionStatus } from "./layout.js";
+import { DISPATCH_BITS, JIT_BUDGET, DISPATCH_HASH, DISPATCH_MULTIPLIER, JIT_A20, JIT_CHAIN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, RegionStatus, TIER_COUNTERS, TIER_COUNTS } from "./layout.js";
 import { type Local, WasmModule } from "./wasm/encoder.js";
 
 export const DISPATCH_RUN = "run";
@@ -52,7 +52,11 @@ export function dispatcherModule(tableSize: number): Uint8Array<ArrayBuffer> {
     m.set(w, m.load32(g(p), 12)),
     m.storeAt(JIT_LAST, g(w)),
     m.storeF64At(JIT_RUNS, m.addF(m.loadF64At(JIT_RUNS), m.cF(1))),
+    m.set(la, at(JIT_BUDGET)),
     m.set(s, m.callIndirectI32(region, [m.shrU(g(w), m.c(ENTRY_SHIFT))], m.and(g(w), m.c((1 << ENTRY_SHIFT) - 1)))),
+    // The instructions it retired, to its hotness counter.
+    m.set(e, m.shl(m.and(g(w), m.c(TIER_COUNTERS - 1)), m.c(2))),
+    m.store(32, g(e), m.add(m.load32(g(e), TIER_COUNTS), m.sub(g(la), at(JIT_BUDGET))), TIER_COUNTS),
     m.if(m.ne(g(s), m.c(RegionStatus.CHAIN)), m.return(g(s))),
     m.set(chain, m.sub(g(chain), m.c(1))),
     m.if(m.eqz(g(chain)), m.return(m.c(RegionStatus.CHAINED))),

@@ -16,6 +16,9 @@
  *   JIT_RUNS       f64   region functions the dispatcher has called (a statistic)
  *   JIT_CLEAN      i32   instructions of completed blocks without translation-time
  *                        checks, when profiling (a statistic; the engine drains it)
+ *   TIER_COUNTS    i32 × TIER_COUNTERS  instructions retired per (table index mod TIER_COUNTERS)
+ *                        since the engine last read them: how hot a region stays, for
+ *                        tier 2 (a shared counter only makes a region look hotter)
  *   DISPATCH_HASH  16-byte entries (eip, context, physical address, table index |
  *                        entry << 24), direct-mapped by `dispatchHash`; a copy of
  *                        part of the code cache, refilled by the engine on a miss
@@ -34,6 +37,8 @@ export const JIT_CHAIN = JIT_BASE + 20;
 export const JIT_RUNS = JIT_BASE + 24;
 export const JIT_CLEAN = JIT_BASE + 32;
 export const STATUS_EXIT = 1;
+export const TIER_COUNTS = JIT_BASE + 0x8000;
+export const TIER_COUNTERS = 8192;
 
 export const DISPATCH_HASH = JIT_BASE + 0x10000;
 export const DISPATCH_BITS = 14;

@@ -60,6 +60,9 @@ export class TrackedRegion {
   shortRuns = 0;
   /** Index in the dispatcher's table once installed, else -1. */
   tableIndex = -1;
+  /** Which tier's code its table entry holds; whether a tier-2 rebuild was asked for. */
+  tier = 1;
+  tierUpAsked = false;
   /** Slots whose entry points into this region. */
   readonly slots: Slot[] = [];
   constructor(
@@ -248,6 +251,11 @@ export class CodeCache {
       kept.push(t);
     });
     if (kept.length > 0) this.modules.push(new ModuleRecord(kept));
+  }
+
+  /** Put `fn` (the region rebuilt, same behaviour) in the table in place of its code: takes effect at the next dispatch. */
+  swap(t: TrackedRegion, fn: WebAssembly.ExportValue): void {
+    this.table.set(t.tableIndex, fn);
   }
 
   // ---- write tracking ------------------------------------------------------

@@ -26,10 +26,12 @@ import { Sreg } from "../src/cpu/layout.js";
 import type { Interpreter } from "../src/interp/interpreter.js";
 import { deliverException } from "../src/cpu/interrupts.js";
 import { DISPATCH_RUN, DISPATCH_TABLE, dispatcherModule, ENTRY_SHIFT } from "../jit/dispatcher.js";
-import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, RegionStatus, STATUS_EXIT } from "../jit/layout.js";
+import { JIT_A20, JIT_BUDGET, JIT_CHAIN, JIT_CLEAN, JIT_CONTEXT, JIT_LAST, JIT_RUNS, JIT_STATUS, RegionStatus, STATUS_EXIT, TIER_COUNTERS, TIER_COUNTS } from "../jit/layout.js";
 import { Mode, modeKey } from "../jit/modekey.js";
 import { type BuiltModule, ModuleBuilder } from "../jit/batch.js";
+import type { ModuleSnapshot } from "../jit/wasm/encoder.js";
 import { discoverRegion } from "../jit/region.js";
+import { binaryenThread } from "./binaryenthread.js";
 import type { Engine } from "./engine.js";
 import { CodeCache, type EntryPoint, type Slot, SlotState, TrackedRegion } from "./codecache.js";
 import { helperImports } from "./jithelpers.js";
@@ -56,6 +58,11 @@ const A20_I = JIT_A20 >> 2;
 const LAST_I = JIT_LAST >> 2;
 const CHAIN_I = JIT_CHAIN >> 2;
 const CLEAN_I = JIT_CLEAN >> 2;
+const COUNTS_I = TIER_COUNTS >> 2;
+/** Instructions between readings of the region-run counters (a reading costs TIER_COUNTERS loads). */
+const TIER_SCAN = 1 << 20;
+/** Instructions a region retires between two readings to be rebuilt in tier 2 (JitOptions.tierUpThreshold). */
+const TIER_UP = 1 << 14;
 /**
  * Instructions one dispatcher run may retire. V8 has no on-stack replacement for
  * Wasm: a loop that never returns stays in baseline (Liftoff) code. Returning
@@ -67,6 +74,13 @@ export const UNLIMITED_CHAIN = 0x7fffffff;
 const SHORT_RUN = 8;
 /** Dispatches of one region before it may be demoted for running short. */
 const DEMOTE_AFTER = 256;
+/**
+ * Binaryen passes a tier-2 rebuild runs (ARCHITECTURE.md, "Code generators and tiers"). Measured
+ * on the sha256 and intmix regions: no pass or pass list made the code measurably faster under V8
+ * (which already does what they do), and each costs 20-80 µs per guest instruction in the Binaryen
+ * thread on top of ~20 µs to build the module; these two are the cheapest that shrink it (~5%).
+ */
+export const TIER2_PASSES = ["simplify-locals", "vacuum"];
 
 /** What one dispatch did (the lockstep comparison stops after each). */
 export const enum Dispatch {
@@ -87,6 +101,12 @@ export class JitEngine implements Engine {
   chain: number;
   private readonly runDispatcher: () => number;
   private readonly profile: boolean;
+  readonly codegen: "direct" | "binaryen" | "tiered";
+  private readonly tierUpThreshold: number;
+  /** Compiled instructions at which the hotness counters are read next: the first reading as soon as compiled code ran. */
+  private nextTierScan = 1;
+  /** Tier-2 rebuilds in flight. */
+  private readonly tier2Pending = new Set<Promise<void>>();
   private queue: Slot[] = [];
   private queuedAt = 0;
   private inFlight = 0;
@@ -111,6 +131,8 @@ export class JitEngine implements Engine {
     this.syncCompile = (opts.compile ?? "sync") === "sync";
     this.chain = opts.chain ?? UNLIMITED_CHAIN;
     this.profile = opts.profile ?? false;
+    this.codegen = opts.codegen ?? "direct";
+    this.tierUpThreshold = opts.tierUpThreshold ?? TIER_UP;
     const tableSize = opts.tableSize ?? 32768;
     const dispatcher = new WebAssembly.Instance(new WebAssembly.Module(dispatcherModule(tableSize)), { env: { memory: cpu.memory } });
     this.runDispatcher = dispatcher.exports[DISPATCH_RUN] as () => number;
@@ -140,6 +162,7 @@ export class JitEngine implements Engine {
     } finally {
       this.profiler?.leave();
     }
+    if (this.codegen === "tiered" && this.stats.compiledInstructions >= this.nextTierScan) this.scanHotness();
     this.stats.runMs += performance.now() - t0;
   }
 
@@ -379,7 +402,7 @@ export class JitEngine implements Engine {
       tracked.push(t);
     }
     if (tracked.length === 0) return;
-    const built = builder.finish();
+    const built = builder.finish(this.codegen === "binaryen" ? (s) => this.binaryenBuild(s) : undefined);
     const st = this.stats;
     st.modules++;
     st.regionsTranslated += tracked.length;
@@ -408,6 +431,85 @@ export class JitEngine implements Engine {
         this.settle();
       },
     );
+  }
+
+  /** The binaryen code generator: the module built in the Binaryen thread while the guest waits. */
+  private binaryenBuild(s: ModuleSnapshot): Uint8Array<ArrayBuffer> {
+    const thread = binaryenThread();
+    if (!thread) throw new Error("jit386: the Binaryen thread cannot start (dist/binaryen-worker.js is missing: npm run build)");
+    const r = thread.buildSync(s, []);
+    this.stats.binaryenMs += r.ms;
+    if (!r.binary) throw new Error(`jit386: Binaryen could not build a module: ${r.error}`);
+    return r.binary;
+  }
+
+  /**
+   * Read and clear the dispatcher's hotness counters: a tier-1 region that retired
+   * `tierUpThreshold` instructions since the last reading (about TIER_SCAN
+   * instructions ago) is rebuilt in tier 2.
+   */
+  private scanHotness(): void {
+    this.nextTierScan = this.stats.compiledInstructions + TIER_SCAN;
+    const i = this.cpu.i32;
+    const tableSize = this.cache.limits.tableSize;
+    const st = this.stats;
+    for (let k = 0; k < TIER_COUNTERS; k++) {
+      const retired = i[COUNTS_I + k];
+      if (retired === 0) continue;
+      i[COUNTS_I + k] = 0;
+      st.countedInstructions += retired;
+      for (let index = k; index < tableSize; index += TIER_COUNTERS) {
+        const t = this.cache.regionAt(index);
+        if (!t) continue;
+        if (t.tier === 2) st.tier2Instructions += retired;
+        else if (retired >= this.tierUpThreshold && !t.tierUpAsked) this.tierUp(t);
+      }
+    }
+  }
+
+  /**
+   * Tier 2: rebuild a hot region through Binaryen in its thread. The guest goes
+   * on with the tier-1 code; the rebuilt function replaces it in the table when
+   * it arrives (between dispatches: replies are handled on the event loop), unless
+   * the region was dropped or its table slot reused meanwhile.
+   */
+  private tierUp(t: TrackedRegion): void {
+    t.tierUpAsked = true;
+    const thread = binaryenThread();
+    const st = this.stats;
+    if (!thread) {
+      st.tier2.failed++;
+      return;
+    }
+    const builder = new ModuleBuilder(this.cpu.ramBytes, this.cpu.codeWrites.map.chunkShift, this.profile);
+    builder.add(t.region);
+    const built = builder.snapshot();
+    const tableIndex = t.tableIndex;
+    st.tier2.requested++;
+    const arrival = thread.build(built.snapshot, TIER2_PASSES).then(({ binary, ms }) => {
+      this.tier2Pending.delete(arrival);
+      st.binaryenMs += ms;
+      if (!binary) {
+        st.tier2.failed++;
+        return;
+      }
+      st.tier2.built++;
+      if (!t.valid || t.tableIndex !== tableIndex || this.cache.regionAt(tableIndex) !== t) {
+        st.tier2.drops++;
+        return;
+      }
+      const c = this.cpu;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { memory: c.memory, ...helperImports(c, built.insns, st) } });
+      this.cache.swap(t, instance.exports[built.names[0]]);
+      t.tier = 2;
+      st.tier2.swaps++;
+    });
+    this.tier2Pending.add(arrival);
+  }
+
+  /** Resolves when no tier-2 rebuild is in flight (its reply handled: swapped in or dropped). */
+  async tier2Idle(): Promise<void> {
+    while (this.tier2Pending.size > 0) await Promise.all(this.tier2Pending);
   }
 
   private settle(): void {

@@ -35,6 +35,13 @@ export class JitStats {
   interpretedInstructions = 0;
   /** Instructions of completed compiled blocks with no translation-time check at all (JitOptions.profile). */
   cleanInstructions = 0;
+  /** Tier 2 (ARCHITECTURE.md, "Code generators and tiers"): rebuilds asked of the Binaryen thread, built, swapped in, dropped on arrival (region invalidated meanwhile), failed. */
+  tier2 = { requested: 0, built: 0, swaps: 0, drops: 0, failed: 0 };
+  /** Milliseconds the Binaryen thread spent on this engine's builds (both code generators; wall time in that thread). */
+  binaryenMs = 0;
+  /** Instructions the dispatcher's hotness counters saw retired (codegen "tiered"), and those retired in tier-2 code. */
+  countedInstructions = 0;
+  tier2Instructions = 0;
   /** Milliseconds the engine ran (its runUntil calls), for the share of translation. */
   runMs = 0;
 
@@ -61,6 +68,11 @@ export class JitStats {
   get inlineShare(): number {
     const total = this.executedInstructions;
     return total === 0 ? 0 : (this.compiledInstructions - this.helperCalls) / total;
+  }
+
+  /** Share of the counted instructions retired in tier-2 code. */
+  get tier2Share(): number {
+    return this.countedInstructions === 0 ? 0 : this.tier2Instructions / this.countedInstructions;
   }
 
   /** Main-thread translation cost per guest instruction translated, in microseconds. */
@@ -94,6 +106,11 @@ export class JitStats {
       cleanInstructions: this.cleanInstructions,
       cleanShare: this.cleanShare,
       helpersPerThousand: this.helpersPerThousand,
+      tier2: { ...this.tier2 },
+      binaryenMs: this.binaryenMs,
+      countedInstructions: this.countedInstructions,
+      tier2Instructions: this.tier2Instructions,
+      tier2Share: this.tier2Share,
       runMs: this.runMs,
       translateShare: this.translateShare,
     };

@@ -32,6 +32,16 @@ export interface RestoreOptions {
 }
 
 export interface JitOptions {
+  /**
+   * How translated code becomes Wasm (ARCHITECTURE.md, "Code generators and tiers"): "direct", the
+   * translator's own encoder (default: tier 2 has not yet measured faster, ARCHITECTURE.md "Code
+   * generators and tiers"); "binaryen", every module built through Binaryen in its thread (the guest
+   * waits); "tiered", direct, with regions that stay hot rebuilt through Binaryen in the background
+   * and swapped in.
+   */
+  codegen?: "direct" | "binaryen" | "tiered";
+  /** Instructions a region retires within about 2^20 before tier 2 rebuilds it (codegen "tiered"; default 16384). */
+  tierUpThreshold?: number;
   /** Block-start executions before an entry is translated (default 50). */
   hotThreshold?: number;
   /** Regions per module (default 64). */

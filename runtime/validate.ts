@@ -75,6 +75,9 @@ export const MEM_MIB = { min: 2, max: 3072 } as const;
 /** Virtual instructions per second, shared with the command line. */
 export const IPS = { min: 1000, max: 1e12 } as const;
 
+/** The --codegen option's help (runtime/types.ts JitOptions.codegen). */
+export const CODEGEN_HELP = "how the JIT makes Wasm: direct (its own encoder), tiered (direct, hot regions rebuilt through Binaryen in a worker thread), binaryen (every module through Binaryen)";
+
 const JIT_SCHEMA: { [K in keyof Required<JitOptions>]: Check } = {
   hotThreshold: integer(1, 1 << 30),
   batchSize: integer(1, 1 << 16),
@@ -84,6 +87,8 @@ const JIT_SCHEMA: { [K in keyof Required<JitOptions>]: Check } = {
   tableSize: integer(1, 1 << 20),
   maxInstructions: integer(1),
   profile: boolean,
+  codegen: oneOf("direct", "binaryen", "tiered"),
+  tierUpThreshold: integer(1, 1 << 30),
 };
 
 const MACHINE_SCHEMA: { [K in keyof Required<MachineOptions>]: Check } = {

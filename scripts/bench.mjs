@@ -7,7 +7,7 @@ const root = new URL("../", import.meta.url).pathname;
 
 await build({
   absWorkingDir: root,
-  entryPoints: { cli: "bench/cli.ts", worker: "bench/worker.ts", "v86-worker": "bench/v86-worker.ts" },
+  entryPoints: { cli: "bench/cli.ts", worker: "bench/worker.ts", "v86-worker": "bench/v86-worker.ts", "binaryen-worker": "jit/binaryen/worker.ts" },
   outdir: "dist/bench",
   bundle: true,
   platform: "node",

@@ -16,6 +16,8 @@ const entryPoints = {
   "linux-guest": "scripts/linux-guest.ts",
   "readme-cli": "scripts/readme-cli.ts",
   "bios-guest": "scripts/bios-guest.ts",
+  // The Binaryen thread (runtime/binaryenthread.ts finds it beside cli.js and index.js).
+  "binaryen-worker": "jit/binaryen/worker.ts",
 };
 
 // A release build must not leave an earlier build's source maps or declarations behind.

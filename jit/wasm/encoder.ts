@@ -31,7 +31,8 @@ export interface Local<T extends "i32" | "i64" | "f64"> {
 export type ValType = "i32" | "i64" | "f64";
 type ResultType = ValType | "none";
 
-const enum Kind {
+/** Node kinds of the arena (read by other code generators through `snapshot`). */
+export const enum Kind {
   CONST,
   CONST_I64,
   CONST_F64,
@@ -57,7 +58,7 @@ const enum Kind {
   RETURN_CALL_INDIRECT,
 }
 
-const enum T {
+export const enum T {
   NONE,
   I32,
   I64,
@@ -68,20 +69,35 @@ const TYPE_OF: Record<ResultType, T> = { none: T.NONE, i32: T.I32, i64: T.I64, f
 const CODE_OF = [ValTypeCode.VOID, ValTypeCode.I32, ValTypeCode.I64, ValTypeCode.F64];
 
 /** Fields per node: kind | type << 8, then four operands. */
-const STRIDE = 5;
-const NONE = -1;
+export const STRIDE = 5;
+export const NONE = -1;
 
 /** A function signature, interned per module. */
-interface Signature {
+export interface Signature {
   params: readonly ValType[];
   result: ResultType;
 }
 
-interface FunctionDef {
+export interface FunctionDef {
   name: string;
   type: number;
   locals: readonly ValType[];
   body: number;
+}
+
+/** A module's arena and structure as data (`WasmModule.snapshot`). */
+export interface ModuleSnapshot {
+  nodes: Int32Array<ArrayBuffer>;
+  lists: Int32Array<ArrayBuffer>;
+  f64s: number[];
+  i64s: bigint[];
+  signatures: Signature[];
+  imports: { name: string; type: number }[];
+  functions: FunctionDef[];
+  /** Exported functions (the only kind of export besides the table). */
+  exports: { name: string; index: number }[];
+  memoryImported: boolean;
+  table: { min: number; exported: string | null } | null;
 }
 
 /** A label name or a fresh label from `label()`; both resolve to ids. */
@@ -490,6 +506,22 @@ export class WasmModule {
   }
 
   // ---- writing ---------------------------------------------------------
+
+  /** The module as plain, structured-cloneable data: what another code generator (jit/binaryen/) reads. */
+  snapshot(): ModuleSnapshot {
+    return {
+      nodes: this.nodes.slice(0, this.count * STRIDE),
+      lists: this.lists.slice(0, this.listLength),
+      f64s: this.f64s.slice(),
+      i64s: this.i64s.slice(),
+      signatures: this.signatures.slice(),
+      imports: this.imports.slice(),
+      functions: this.functions.slice(),
+      exports: this.exports.map((e) => ({ name: e.name, index: e.index })),
+      memoryImported: this.memoryImported,
+      table: this.table,
+    };
+  }
 
   /** The module's binary. */
   finish(): Uint8Array<ArrayBuffer> {

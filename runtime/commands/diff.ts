@@ -6,7 +6,7 @@ import { DIFF_DEFAULTS, runDiff } from "../diff.js";
 import { choice, command, flag, int, optionalText, text, texts } from "../options.js";
 import { roundedJson } from "../stats.js";
 import { out } from "../stdout.js";
-import { MEM_MIB } from "../validate.js";
+import { CODEGEN_HELP, MEM_MIB } from "../validate.js";
 
 /** Exit status when the engines disagree. */
 export const EXIT_DIFFERENT = 1;
@@ -25,6 +25,7 @@ export const diff = command({
     "ram-every": int("N", "compare RAM at every N-th region exit (always at the end)", { min: 1, max: 1 << 30 }, DIFF_DEFAULTS.ramEvery),
     hot: int("N", "the JIT's translation threshold: block starts before a region is translated", { min: 1, max: 1 << 20 }, DIFF_DEFAULTS.hotThreshold),
     "batch-delay": int("N", "instructions a partial batch of regions waits before it is translated", { min: 0, max: 1 << 30 }, DIFF_DEFAULTS.batchDelay),
+    codegen: choice(["direct", "tiered", "binaryen"], CODEGEN_HELP, "direct"),
     stats: flag("print the JIT's figures as JSON before the verdict"),
     disk: texts("FILE[,writable]", "a raw hard disk image, as for 'jit386 run' (each machine keeps its own writes)"),
     cdrom: text("FILE", "a raw CD image, as for 'jit386 run'"),
@@ -57,7 +58,7 @@ exit status: 0 when the engines agree to the end, 1 when they differ, 2 for bad 
       from: o.from,
       ramEvery: o["ram-every"],
       boot: { cmdline: o.append, initrd: o.initrd !== undefined ? readImage(o.initrd, "initrd") : undefined },
-      jit: { hotThreshold: o.hot, batchDelay: o["batch-delay"], chain: o.chain },
+      jit: { hotThreshold: o.hot, batchDelay: o["batch-delay"], chain: o.chain, codegen: o.codegen },
     });
     if (o.stats) out(`${roundedJson(r.stats)}\n`);
     if (r.agree) {

@@ -15,7 +15,7 @@ import { restoreSnapshot } from "../snapshot.js";
 import { formatProfile } from "../profiler.js";
 import { machineStats, roundedJson } from "../stats.js";
 import { onStdoutClosed, out } from "../stdout.js";
-import { IPS, MEM_MIB } from "../validate.js";
+import { CODEGEN_HELP, IPS, MEM_MIB } from "../validate.js";
 
 /** Exit statuses of `jit386 run` other than the guest's own. */
 export const EXIT_SHUTDOWN = 3;
@@ -93,6 +93,7 @@ export const run = command({
   args: [{ name: "IMAGE", optional: true, help: "multiboot kernel (ELF or address-field), Linux bzImage (boot protocol 2.02+) or ROM image" }],
   options: {
     engine: choice(["jit", "interp"], "jit: interpret, translate hot code to WebAssembly; interp: interpret only", "jit"),
+    codegen: choice(["direct", "tiered", "binaryen"], CODEGEN_HELP, "direct"),
     mem: int("MiB", "guest RAM", MEM_MIB, 64),
     append: text("CMDLINE", "kernel command line (default: the image's path for multiboot, empty for Linux)"),
     initrd: text("FILE", "initial ramdisk for a Linux bzImage"),
@@ -154,7 +155,7 @@ image, a bad option), with a one-line message.`,
       realtime: o.clock === "realtime",
       profile: profileFd !== undefined,
       // With --stats, the JIT also counts the instructions run in blocks without checks.
-      jit: { profile: o.stats !== undefined },
+      jit: { profile: o.stats !== undefined, codegen: o.codegen },
     };
     const m = loaded ? restoreSnapshot(loaded, { engine: o.engine, jit: machineOptions.jit, profile: machineOptions.profile, storage, name: `'${o["load-state"]}'` }) : createMachine(machineOptions, storage);
     if (loaded) {

@@ -52,7 +52,7 @@ import { Interpreter } from "../../src/interp/interpreter.js";
 import { compareCpus } from "../../runtime/diff.js";
 import { JitEngine } from "../../runtime/jit.js";
 import { generateSequence, Rng, type Sequence, type Target } from "./randomcode.js";
-import { descriptor, describe } from "./support.js";
+import { descriptor, describe, testCodegen } from "./support.js";
 
 export type RandomMode = "real" | "prot16" | "flat" | "paged" | "v86";
 
@@ -423,7 +423,7 @@ export class Lab {
     this.volatile = volatileFrames(spec);
     this.a = makeWorld(spec.starts[0]);
     this.b = makeWorld(spec.starts[0]);
-    this.engine = new JitEngine(this.b.cpu, this.b.interp, { compile: "sync", hotThreshold: 1, batchSize: 1 << 30, batchDelay: 2 ** 52 });
+    this.engine = new JitEngine(this.b.cpu, this.b.interp, { compile: "sync", hotThreshold: 1, batchSize: 1 << 30, batchDelay: 2 ** 52, codegen: testCodegen });
     if (!("atBlockStart" in this.engine)) throw new Error("JitEngine has no atBlockStart: the harness cannot mark a sequence start as a block start");
     // Templates: the state block after each variant's setup, built on a scratch CPU (same RAM image).
     this.templates = spec.starts.map((start) => {

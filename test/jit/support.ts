@@ -91,7 +91,17 @@ export function load(w: World, addr: number, bytes: ArrayLike<number>): void {
   w.cpu.u8.set(bytes, L.RAM_BASE + addr);
 }
 
-export const jitOptions: JitOptions = { compile: "sync", hotThreshold: 1, batchDelay: 0 };
+/**
+ * The code generator the differential tests run the JIT with: JIT386_TEST_CODEGEN=direct|binaryen|tiered
+ * (default tiered, the engine's default), so that every one of them passes with each.
+ */
+export const testCodegen = ((): NonNullable<JitOptions["codegen"]> => {
+  const v = process.env.JIT386_TEST_CODEGEN ?? "tiered";
+  if (v !== "direct" && v !== "binaryen" && v !== "tiered") throw new Error(`JIT386_TEST_CODEGEN must be direct, binaryen or tiered, not '${v}'`);
+  return v;
+})();
+
+export const jitOptions: JitOptions = { compile: "sync", hotThreshold: 1, batchDelay: 0, codegen: testCodegen };
 
 export interface Both {
   interp: World;
@@ -128,7 +138,7 @@ export function describe(d: Difference[]): string {
  * below 0x8000; and the instruction counts at which it takes interrupts.
  */
 export function flatMachine(engine: "interp" | "jit", main: readonly number[], vector: number, handler: readonly number[]): { m: Machine; taken: number[] } {
-  const m = createMachine({ memMiB: 2, engine, jit: { hotThreshold: 2 } });
+  const m = createMachine({ memMiB: 2, engine, jit: { hotThreshold: 2, codegen: testCodegen } });
   const c = m.cpu;
   descriptor(c, 8, 0, 0xfffff, CODE32);
   descriptor(c, 16, 0, 0xfffff, DATA32);

@@ -7,11 +7,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadWorkloads } from "../../bench/workloads.js";
 import { runDiff } from "../../runtime/diff.js";
+import { testCodegen } from "./support.js";
 
 describe("benchmark workloads in lockstep", () => {
   for (const w of loadWorkloads()) {
     it(w.name, () => {
-      const r = runDiff(new Uint8Array(readFileSync(w.image)), w.image, { memMiB: 64, ramEvery: 256, boot: { cmdline: `iters=${w.testIters}` } });
+      const r = runDiff(new Uint8Array(readFileSync(w.image)), w.image, { memMiB: 64, ramEvery: 256, boot: { cmdline: `iters=${w.testIters}` }, jit: { codegen: testCodegen } });
       expect(r.differences).toEqual([]);
       expect(r.stop).toBe("exit");
       expect(r.exitStatus).toBe(1);
@@ -25,7 +26,7 @@ describe("benchmark workloads in lockstep", () => {
       memMiB: 64,
       ramEvery: 256,
       boot: { cmdline: `iters=${w.testIters}` },
-      jit: { tableSize: 24, maxInstructions: 600, batchSize: 4 },
+      jit: { tableSize: 24, maxInstructions: 600, batchSize: 4, codegen: testCodegen },
     });
     expect(r.differences).toEqual([]);
     expect(r.stop).toBe("exit");

@@ -50,7 +50,7 @@ describe("jit386 --version and help", () => {
   test("diff's help lists all fifteen of its options", () => {
     const r = jit386("diff", "--help");
     const listed = r.stdout.match(/^ {2}--[a-z-]+/gm)!.map((s) => s.trim());
-    expect(listed).toEqual(["--mem", "--append", "--initrd", "--max-instructions", "--from", "--chain", "--ram-every", "--hot", "--batch-delay", "--stats", "--disk", "--cdrom", "--bios", "--boot", "--vgabios"]);
+    expect(listed).toEqual(["--mem", "--append", "--initrd", "--max-instructions", "--from", "--chain", "--ram-every", "--hot", "--batch-delay", "--codegen", "--stats", "--disk", "--cdrom", "--bios", "--boot", "--vgabios"]);
   });
 });
 
