@@ -198,6 +198,9 @@ export class Machine {
       com1: this.com1,
       com2: this.com2,
       pci: this.pci,
+      // After the PCI host: restoring its ROM remaps the BARs the host put back.
+      vgaPci: this.vgaPci,
+      vga: this.vga,
       post: this.post,
       elcr: pc.elcr,
       resetControl: pc.resetControl,

@@ -14,6 +14,7 @@ import { bootImage } from "../runtime/image.js";
 import { terminalScancodes } from "../runtime/keys.js";
 import { createMachine, type Machine } from "../runtime/machine.js";
 import { renderText } from "../runtime/display.js";
+import { restoreSnapshot, saveSnapshot } from "../runtime/snapshot.js";
 
 const GUEST = new URL("../guests/display/vga.bin", import.meta.url).pathname;
 
@@ -359,5 +360,24 @@ describe("a guest that programs the VGA itself (guests/display/vga.bin)", () => 
     let red = 0;
     for (let k = 0; k < png.data.length; k += 4) if (png.data[k] === 255) red++;
     expect(red).toBe(200);
+  });
+});
+
+describe("the display in a snapshot", () => {
+  it("a machine saved with text on the screen and restored under the other engine shows it, and runs on to the same graphics", () => {
+    const want = runGuest("jit");
+    for (const [from, to] of [["jit", "interp"], ["interp", "jit"]] as const) {
+      const m = machine(from);
+      let debug = "";
+      m.on("debugcon", (b) => (debug += String.fromCharCode(b)));
+      bootImage(m, GUEST, new Uint8Array(readFileSync(GUEST)));
+      for (let k = 0; k < 100 && !debug.includes("READY"); k++) m.runSync(100_000);
+      const r = restoreSnapshot(saveSnapshot(m), { engine: to });
+      expect(Buffer.from(r.screenshot()).equals(Buffer.from(want.text))).toBe(true);
+      r.kbc.sendScancodes(terminalScancodes("a"));
+      expect(r.runSync(50_000_000)).toMatchObject({ reason: "exit", exitStatus: 1 });
+      expect(r.instructionCount).toBe(want.instructions);
+      expect(Buffer.from(r.screenshot()).equals(Buffer.from(want.graphics))).toBe(true);
+    }
   });
 });

@@ -155,7 +155,7 @@ class Mf2Keyboard {
 
 export class I8042 implements PortDevice {
   static readonly STATE: StateTable = {
-    fields: ["ram", "outPort", "outByte", "outAux", "obf", "lastWasCommand", "replies", "dataFor", "keyboard", "irq1", "irq12"],
+    fields: ["ram", "outPort", "outByte", "outAux", "obf", "lastWasCommand", "replies", "dataFor", "keyboard", "irq1", "irq12", "breakPending"],
     wiring: ["wiring"],
   };
   /** Controller RAM; byte 0 is the command byte. */

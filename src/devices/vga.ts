@@ -12,6 +12,7 @@
  */
 import type { MmioDevice } from "../cpu/bus.js";
 import type { PortDevice } from "./portbus.js";
+import type { StateTable } from "./state.js";
 
 export const VRAM_BYTES = 16 << 20;
 export const DISPI_INDEX_PORT = 0x1ce;
@@ -61,6 +62,10 @@ const GFX_REGS = 9;
 const ATTR_REGS = 0x15;
 
 export class Vga implements PortDevice {
+  static readonly STATE: StateTable = {
+    fields: ["vram", "misc", "seqIndex", "seq", "crtcIndex", "crtc", "gfxIndex", "gfx", "attrIndex", "attrData", "attr", "dac", "dacWrite", "dacRead", "dacStep", "dacReading", "pelMask", "latch", "retrace", "dispiIndex", "dispi", "dirty"],
+    wiring: ["vram32", "window", "linear"],
+  };
   readonly vram = new Uint8Array(VRAM_BYTES);
   private readonly vram32 = new Uint32Array(this.vram.buffer);
   misc = 0;

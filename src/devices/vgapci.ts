@@ -10,6 +10,7 @@
 import type { Cpu } from "../cpu/cpu.js";
 import type { MmioDevice } from "../cpu/bus.js";
 import { PciConfigSpace } from "./pci.js";
+import type { StateTable } from "./state.js";
 import { VRAM_BYTES, type Vga } from "./vga.js";
 
 const COMMAND = 0x04;
@@ -21,6 +22,8 @@ const ROM_ENABLE = 1;
 export const VGA_PCI_DEVICE = 2;
 
 export class VgaPci {
+  /** The configuration bytes are the PCI host's to save (its functions); the ROM is this function's. */
+  static readonly STATE: StateTable = { fields: ["rom"], wiring: ["config", "romWindow", "cpu", "vga"] };
   readonly config = new PciConfigSpace();
   private rom: Uint8Array = new Uint8Array(0);
   private readonly romWindow: MmioDevice = {
@@ -54,9 +57,22 @@ export class VgaPci {
   /** Put a VGA BIOS in the ROM BAR (its size rounded up to a power of two, at least 2 KiB). */
   setRom(rom: Uint8Array): void {
     this.rom = rom;
+    this.config.define(ROM_BAR, 4, 0, this.romMask());
+    this.remap();
+  }
+
+  /** The ROM BAR's writable bits: its size rounded up to a power of two, at least 2 KiB, and the enable bit. */
+  private romMask(): number {
+    if (this.rom.length === 0) return 0;
     let size = 0x800;
-    while (size < rom.length) size *= 2;
-    this.config.define(ROM_BAR, 4, 0, -size | ROM_ENABLE);
+    while (size < this.rom.length) size *= 2;
+    return -size | ROM_ENABLE;
+  }
+
+  /** After a snapshot put the ROM back (the PCI host restores the BARs): its BAR's size bits, and the mappings. */
+  restored(): void {
+    const mask = this.romMask();
+    for (let k = 0; k < 4; k++) this.config.writable[ROM_BAR + k] = (mask >>> (8 * k)) & 0xff;
     this.remap();
   }
 
