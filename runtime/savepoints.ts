@@ -1,24 +1,27 @@
 /**
- * `jit386 run` with save points: the machine's state saved once it has run N
- * instructions (--save-at), whenever SIGUSR1 arrives, or at the end of the run
- * ("Snapshots" in ARCHITECTURE.md). A save waits for the next instruction
- * boundary at which no disk transfer is under way.
+ * `jit386 run` with save points: the machine's state saved once its progress
+ * (instructions retired plus exceptions and interrupts delivered, what runs are
+ * bounded by: "Progress and the instruction limit" in ARCHITECTURE.md) reaches N
+ * (--save-at), whenever SIGUSR1 arrives, or at the end of the run ("Snapshots").
+ * A save waits for the next instruction boundary at which no disk transfer is
+ * under way.
  */
 import type { Machine } from "./machine.js";
 import { saveSnapshot, unsavableReason } from "./snapshot.js";
 import type { RunResult } from "./types.js";
 
 export interface SavePlan {
-  /** Save once the instruction count (from power-on) reaches this; else at the end of the run. */
+  /** Save once the progress count (from power-on) reaches this; else at the end of the run. */
   at: number | undefined;
   write(snapshot: Uint8Array): void;
 }
 
-/** Run until the guest stops or `maxInstructions` retire, saving as `plan` says. */
+/** Run until the guest stops or its progress reaches `maxInstructions`, saving as `plan` says. */
 export async function runWithSaves(m: Machine, maxInstructions: number, plan: SavePlan | undefined): Promise<RunResult> {
   if (!plan) return m.run(maxInstructions);
+  const progress = (): number => m.cpu.progress;
   const start = m.instructionCount;
-  const end = start + maxInstructions;
+  const end = progress() + maxInstructions;
   let pendingAt = plan.at;
   let signalled = false;
   const onSignal = () => {
@@ -39,9 +42,9 @@ export async function runWithSaves(m: Machine, maxInstructions: number, plan: Sa
   try {
     for (;;) {
       const until = pendingAt !== undefined && pendingAt < end ? pendingAt : end;
-      const r = until > m.instructionCount ? await m.run(until - m.instructionCount) : undefined;
+      const r = until > progress() ? await m.run(until - progress()) : undefined;
       let over: RunResult | undefined;
-      if (pendingAt !== undefined && m.instructionCount >= pendingAt && (!r || r.reason === "limit")) {
+      if (pendingAt !== undefined && progress() >= pendingAt && (!r || r.reason === "limit")) {
         pendingAt = undefined;
         over = save();
       } else if (r?.reason === "stopped" && signalled) {

@@ -115,7 +115,7 @@ export const run = command({
     screenshot: text("FILE.png", "write what the display shows (text or graphics) to FILE.png when the run ends"),
     gdb: int("PORT", "hold the guest before its first instruction and wait for gdb on 127.0.0.1:PORT (0: any free port); gdb's target remote drives it", { min: 0, max: 65535 }),
     "save-state": text("FILE", "save the machine's state to FILE when the run ends (or at --save-at; SIGUSR1 saves it at once and runs on)"),
-    "save-at": int("N", "with --save-state: save once the machine has run N instructions (counted from power-on), then run on", { min: 1 }),
+    "save-at": int("N", "with --save-state: save once the machine has run N instructions, deliveries included (counted from power-on), then run on", { min: 1 }),
     "load-state": text("FILE", "resume the machine saved in FILE (no IMAGE; RAM, rate and boot come from it; give the same --disk and --cdrom)"),
   },
   details: `Devices run on virtual time: the same guest and input give the same output and instruction
