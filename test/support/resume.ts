@@ -50,10 +50,11 @@ export function finalState(m: Machine): { cpu: string; ram: string; devices: str
   };
 }
 
-/** A saved state as text that is equal exactly when the states are (typed arrays and Maps spelt out). */
+/** A saved state as text that is equal exactly when the states are (typed arrays by digest, Maps spelt out). */
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) => {
-    if (ArrayBuffer.isView(x)) return { [x.constructor.name]: Array.from(x as unknown as ArrayLike<number>) };
+    // A digest keeps large buffers (RAM-sized video memory) cheap to compare, and exact.
+    if (ArrayBuffer.isView(x)) return { [x.constructor.name]: [x.byteLength, createHash("sha256").update(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)).digest("hex")] };
     if (x instanceof Map) return { Map: [...x.entries()] };
     if (x === undefined) return "(undefined)";
     if (typeof x === "number" && !Number.isFinite(x)) return String(x);
