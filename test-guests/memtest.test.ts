@@ -53,7 +53,8 @@ describe("memtest86+", () => {
     expect(text).toMatch(new RegExp(`\\d+[KM]B - ${MEM_MIB}MB \\[\\d+MB of ${MEM_MIB - 1}\\.\\d+MB\\]`));
     expect(text).toMatch(/Errors:\s+0\s/);
     expect(text).not.toMatch(/Errors:\s+[1-9]/);
-  });
+    // About 42 G instructions: a minute or two of the JIT on a quiet machine.
+  }, 1_800_000);
 
   it("runs in lockstep under both engines through its start", () => {
     const r = runDiff(image(), MEMTEST, { memMiB: MEM_MIB, boot: { cmdline: CMDLINE }, maxInstructions: 60_000_000, ramEvery: 256 });
